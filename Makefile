@@ -1,0 +1,44 @@
+# Convenience front end over CMake. `make test` is what CI runs: it installs missing Debian
+# packages, builds a Release tree in build/ and an ASan+UBSan tree in build-asan/, and runs
+# every test of both through ctest.
+
+JOBS ?= 2
+DEB_PACKAGES := cmake make gcc llvm-16-dev libjansson-dev libssl-dev wabt
+
+.PHONY: all build deps test test-release asan test-asan clean
+
+all: build
+
+deps:
+	@missing=""; for p in $(DEB_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	fi
+
+build/CMakeCache.txt:
+	cmake -S . -B build -DCMAKE_BUILD_TYPE=Release
+
+build: build/CMakeCache.txt
+	cmake --build build -j$(JOBS)
+
+build-asan/CMakeCache.txt:
+	cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWAOT_SANITIZE=ON
+
+asan: build-asan/CMakeCache.txt
+	cmake --build build-asan -j$(JOBS)
+
+test-release: deps
+	$(MAKE) build
+	cd build && ctest -j$(JOBS) --output-on-failure
+
+test-asan: deps
+	$(MAKE) asan
+	cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 ctest -j$(JOBS) --output-on-failure
+
+test: test-release test-asan
+
+clean:
+	rm -rf build build-asan
