@@ -66,5 +66,5 @@ void *arena_array(struct arena *a, size_t count, size_t size)
 {
     if (size && count > SIZE_MAX / size)
         return NULL;
-    return arena_alloc(a, count * size ? count * size : 1);
+    return arena_alloc(a, count * size != 0 ? count * size : 1);
 }
