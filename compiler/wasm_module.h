@@ -178,6 +178,11 @@ struct wasm_module {
      * element segments, global initialisers), which ref.func may name. */
     bool *func_declared;           /* nfuncs */
     bool uses_simd;                /* any v128 type or SIMD opcode */
+
+    /* Set by the decoder: the first problem it met that the spec counts as a validation
+     * error, not a format error (e.g. a non-constant instruction in a constant
+     * expression). wasm_validate reports it as WAOT_E_INVALID. NULL when none. */
+    const char *decode_invalid;
 };
 
 /* Decodes bytes[0..len) into m (initialised here). Returns 0, or -1 with WAOT_E_MALFORMED
