@@ -1,0 +1,62 @@
+/*
+ * waot command line: dispatches to one command per file. Exit statuses follow Docker:
+ * 125 when waot itself fails (bad usage, missing file, invalid module, compiler missing).
+ * This executable links the runtime only; the compiler library is dlopen'd on demand.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "compile_cmd.h"
+#include "wast.h"
+
+#ifndef WAOT_VERSION
+#define WAOT_VERSION "unknown"
+#endif
+
+#define EXIT_WAOT 125
+
+static void print_help(FILE *f)
+{
+    fprintf(f,
+            "usage: waot COMMAND [ARGS...]\n"
+            "\n"
+            "commands:\n"
+            "  compile IN.wasm -o OUT.waot [--opt-level N] [--target TRIPLE] [--cpu NAME]\n"
+            "                      compile a WebAssembly module ahead of time\n"
+            "  wast [--opt-level N] [--loose-traps] [--timeout S] [--no-fork] FILE.wast...\n"
+            "                      run WebAssembly spec test scripts\n"
+            "  run                 run a module (not implemented yet)\n"
+            "  version             print the version\n"
+            "  help                print this help\n"
+            "\n"
+            "environment:\n"
+            "  WAOT_COMPILER_LIB   path of libwaot_compiler.so (default: next to the executable,\n"
+            "                      then ../lib/waot/)\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        print_help(stderr);
+        return EXIT_WAOT;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "compile") == 0)
+        return compile_cmd_main(argc - 1, argv + 1);
+    if (strcmp(cmd, "wast") == 0)
+        return wast_main(argc - 1, argv + 1);
+    if (strcmp(cmd, "run") == 0) {
+        fprintf(stderr, "waot: run: not implemented yet\n");
+        return EXIT_WAOT;
+    }
+    if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
+        printf("waot %s\n", WAOT_VERSION);
+        return 0;
+    }
+    if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
+        print_help(stdout);
+        return 0;
+    }
+    fprintf(stderr, "waot: unknown command \"%s\" (try \"waot help\")\n", cmd);
+    return EXIT_WAOT;
+}
