@@ -422,6 +422,9 @@ static int decode_module(struct wasm_decoder *d, const uint8_t *bytes, size_t le
         return waot_fail(d->err, WAOT_E_MALFORMED,
                          "data count section: data count and data section have inconsistent "
                          "lengths (%u segments, no data section)", m->data_count);
+    if (d->needs_data_count && d->has_data_section)
+        return waot_fail(d->err, WAOT_E_MALFORMED, "%s: data count section required",
+                         d->needs_data_count_where);
     if (d->has_name_section)
         wasm_decode_name_section(d);
     return 0;

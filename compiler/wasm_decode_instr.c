@@ -381,10 +381,10 @@ int wasm_decode_expr(struct wasm_decoder *d, struct wasm_reader *r, struct wasm_
             break;
         case WASM_OP_MEMORY_INIT:
         case WASM_OP_DATA_DROP:
-            if (!d->m->has_data_count) {
-                r->pos = in.offset;
-                wasm_reader_fail(r, "data count section required");
-                return -1;
+            if (!d->m->has_data_count && !d->needs_data_count) {
+                d->needs_data_count = true;
+                snprintf(d->needs_data_count_where, sizeof d->needs_data_count_where,
+                         "%s, offset 0x%zx", d->where, in.offset);
             }
             break;
         default:

@@ -66,6 +66,12 @@ struct wasm_decoder {
     bool index_spaces_done;    /* imported entities counted and placed */
     size_t name_start, name_end; /* payload of a `name` custom section, if seen */
     bool has_name_section;
+    /* First memory.init/data.drop seen without a data count section. It is malformed only
+     * if the module has a data section: without one, every data index is unknown and the
+     * validator reports the module invalid (encoders omit the data count section when
+     * there are no segments, so that is the error the module really has). */
+    bool needs_data_count;
+    char needs_data_count_where[160];
     /* Scratch stack of open blocks for wasm_decode_expr (malloc'd, reused). */
     uint8_t *blocks;
     size_t blocks_cap;
