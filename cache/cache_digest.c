@@ -1,0 +1,211 @@
+/*
+ * Module digests: SHA-256 of a module file, memoised so that a warm start does not read a
+ * large unchanged file again. The memo for a regular file is digests/<dev>-<ino>.memo and
+ * records size, mtime and ctime (ns) with the digest; it is used only when all of them
+ * still match. ctime is there because a program can rewrite a file keeping its size and
+ * setting its mtime back, but cannot set ctime. A file that changed during hashing, or
+ * whose ctime is so recent that a further write could land in the same timestamp tick
+ * (cache->memo_racy_ns), is hashed but not memoised. Files are read with read(), not
+ * mmap: a module truncated by someone else while mapped would kill us with SIGBUS.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#include "cache_internal.h"
+
+#define READ_CHUNK (1u << 20)
+#define MEMO_MAGIC "waot-digest-memo 1"
+
+int cache_sha256(const void *data, size_t len, uint8_t out[CACHE_KEY_SIZE])
+{
+    unsigned int n = 0;
+    if (!EVP_Digest(data, len, out, &n, EVP_sha256(), NULL) || n != CACHE_KEY_SIZE)
+        return -1;
+    return 0;
+}
+
+void cache_hex(const uint8_t key[CACHE_KEY_SIZE], char out[CACHE_HEX_SIZE])
+{
+    static const char digits[] = "0123456789abcdef";
+    for (int i = 0; i < CACHE_KEY_SIZE; i++) {
+        out[2 * i] = digits[key[i] >> 4];
+        out[2 * i + 1] = digits[key[i] & 15];
+    }
+    out[2 * CACHE_KEY_SIZE] = 0;
+}
+
+static int hex_value(char ch)
+{
+    if (ch >= '0' && ch <= '9')
+        return ch - '0';
+    if (ch >= 'a' && ch <= 'f')
+        return ch - 'a' + 10;
+    return -1;
+}
+
+int cache_hex_parse(const char *s, uint8_t key[CACHE_KEY_SIZE])
+{
+    for (int i = 0; i < CACHE_KEY_SIZE; i++) {
+        int hi = hex_value(s[2 * i]);
+        int lo = hi < 0 ? -1 : hex_value(s[2 * i + 1]);
+        if (lo < 0)
+            return -1;
+        key[i] = (uint8_t)(hi << 4 | lo);
+    }
+    return s[2 * CACHE_KEY_SIZE] == 0 ? 0 : -1;
+}
+
+static int64_t ns_of(struct timespec ts)
+{
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static int same_file_state(const struct stat *a, const struct stat *b)
+{
+    return a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_size == b->st_size &&
+           ns_of(a->st_mtim) == ns_of(b->st_mtim) && ns_of(a->st_ctim) == ns_of(b->st_ctim);
+}
+
+/* Hashes fd from its current offset to EOF. -1 with errno set (ENOMEM, EIO, read's). */
+static int hash_fd(int fd, uint8_t digest[CACHE_KEY_SIZE], uint64_t *bytes)
+{
+    uint8_t *buf = malloc(READ_CHUNK);
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    int rc = -1;
+    *bytes = 0;
+    if (!buf || !ctx) {
+        errno = ENOMEM;
+        goto out;
+    }
+    if (!EVP_DigestInit_ex(ctx, EVP_sha256(), NULL)) {
+        errno = EIO;
+        goto out;
+    }
+    posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+    for (;;) {
+        ssize_t n = read(fd, buf, READ_CHUNK);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            goto out;
+        if (n == 0)
+            break;
+        if (!EVP_DigestUpdate(ctx, buf, (size_t)n)) {
+            errno = EIO;
+            goto out;
+        }
+        *bytes += (uint64_t)n;
+    }
+    unsigned int len = 0;
+    if (!EVP_DigestFinal_ex(ctx, digest, &len) || len != CACHE_KEY_SIZE) {
+        errno = EIO;
+        goto out;
+    }
+    rc = 0;
+out:
+    EVP_MD_CTX_free(ctx);
+    free(buf);
+    return rc;
+}
+
+static void memo_name(const struct stat *st, char *buf, size_t size)
+{
+    snprintf(buf, size, "%" PRIx64 "-%" PRIx64 ".memo", (uint64_t)st->st_dev, (uint64_t)st->st_ino);
+}
+
+static void memo_format(const struct stat *st, const uint8_t digest[CACHE_KEY_SIZE], char *buf,
+                        size_t size)
+{
+    char hex[CACHE_HEX_SIZE];
+    cache_hex(digest, hex);
+    snprintf(buf, size, MEMO_MAGIC "\n%" PRIu64 " %" PRIu64 " %" PRId64 " %" PRId64 " %" PRId64 " %s\n",
+             (uint64_t)st->st_dev, (uint64_t)st->st_ino, (int64_t)st->st_size,
+             ns_of(st->st_mtim), ns_of(st->st_ctim), hex);
+}
+
+/* 1 and digest filled when a trusted memo matches st exactly; 0 otherwise. */
+static int memo_read(struct cache *c, const struct stat *st, uint8_t digest[CACHE_KEY_SIZE])
+{
+    char name[64];
+    memo_name(st, name, sizeof name);
+    int fd = openat(c->digests_fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    char buf[256];
+    struct stat mst;
+    ssize_t n = -1;
+    if (fstat(fd, &mst) == 0 && S_ISREG(mst.st_mode) && cache_stat_trusted(&mst, c->uid))
+        n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0)
+        return 0;
+    buf[n] = 0;
+    /* The memo's text is a pure function of (st, digest): rebuild it and compare. */
+    char hex[CACHE_HEX_SIZE];
+    const char *last = strrchr(buf, ' ');
+    if (!last || strlen(last + 1) != CACHE_HEX_SIZE || last[1 + CACHE_HEX_SIZE - 1] != '\n')
+        return 0;
+    memcpy(hex, last + 1, CACHE_HEX_SIZE - 1);
+    hex[CACHE_HEX_SIZE - 1] = 0;
+    uint8_t candidate[CACHE_KEY_SIZE];
+    if (cache_hex_parse(hex, candidate) < 0)
+        return 0;
+    char expect[256];
+    memo_format(st, candidate, expect, sizeof expect);
+    if (strcmp(expect, buf) != 0)
+        return 0;
+    memcpy(digest, candidate, CACHE_KEY_SIZE);
+    return 1;
+}
+
+int cache_module_digest(struct cache *c, const char *path, uint8_t digest[CACHE_KEY_SIZE],
+                        struct waot_error *err)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return waot_fail(err, WAOT_E_IO, "cannot open %s: %s", path, strerror(errno));
+    struct stat before, after;
+    if (fstat(fd, &before) < 0) {
+        int e = errno;
+        close(fd);
+        return waot_fail(err, WAOT_E_IO, "cannot stat %s: %s", path, strerror(e));
+    }
+    int regular = S_ISREG(before.st_mode);
+    if (regular && memo_read(c, &before, digest)) {
+        close(fd);
+        c->stats.digest_memo_hits++;
+        return 0;
+    }
+    uint64_t bytes;
+    if (hash_fd(fd, digest, &bytes) < 0) {
+        int e = errno;
+        close(fd);
+        return waot_fail(err, WAOT_E_IO, "cannot read %s: %s", path, strerror(e));
+    }
+    c->stats.digest_hashed++;
+    c->stats.bytes_hashed += bytes;
+    int stable = regular && fstat(fd, &after) == 0 && same_file_state(&before, &after) &&
+                 (uint64_t)before.st_size == bytes;
+    close(fd);
+    if (!stable)
+        return 0;
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    if (ns_of(now) - ns_of(before.st_ctim) < c->memo_racy_ns)
+        return 0;
+    char name[64], text[256];
+    memo_name(&before, name, sizeof name);
+    memo_format(&before, digest, text, sizeof text);
+    /* A memo that cannot be written only costs a re-hash next time. */
+    cache_write_atomic(c, c->digests_fd, "digests", name, text, strlen(text), NULL);
+    return 0;
+}
