@@ -296,13 +296,7 @@ static enum act_status run_action(struct run *r, const json_t *action, struct ac
         fail(r, "action without type or field");
         return ACT_COUNTED;
     }
-    const json_t *jfield = json_object_get(action, "field");
-    if (json_string_length(jfield) != strlen(field)) {
-        /* The C API takes export names as C strings; such a name cannot be looked up. */
-        printf("%s:%d: %s: note: export name with a NUL character skipped\n", r->name, r->line, r->cmd);
-        skip(r);
-        return ACT_COUNTED;
-    }
+    size_t field_len = json_string_length(json_object_get(action, "field"));
     struct slot *s = find_slot(r, jstr(action, "module"));
     if (!s) {
         fail(r, "no module %s to act on", jstr(action, "module") ? jstr(action, "module") : "");
@@ -317,7 +311,7 @@ static enum act_status run_action(struct run *r, const json_t *action, struct ac
         return ACT_COUNTED;
     }
     struct waot_extern ext;
-    if (waot_instance_export_find(s->inst, field, &ext) < 0) {
+    if (waot_instance_export_findn(s->inst, field, field_len, &ext) < 0) {
         fail(r, "no export \"%s\"", field);
         return ACT_COUNTED;
     }

@@ -105,12 +105,20 @@ int waot_module_export(const struct waot_module *m, size_t i, const char **name,
 
 int waot_instance_export_find(struct waot_instance *inst, const char *name, struct waot_extern *out)
 {
+    if (!name)
+        return -1;
+    return waot_instance_export_findn(inst, name, strlen(name), out);
+}
+
+int waot_instance_export_findn(struct waot_instance *inst, const char *name, size_t len,
+                               struct waot_extern *out)
+{
     if (!inst || !name || !out)
         return -1;
     const struct rt_module *rt = inst->rt;
     for (uint32_t i = 0; i < rt->nexports; i++) {
         const struct rt_export *e = &rt->exports[i];
-        if (strcmp(e->name, name) != 0)
+        if (e->name_len != len || memcmp(e->name, name, len) != 0)
             continue;
         out->kind = e->kind;
         switch (e->kind) {

@@ -318,6 +318,8 @@ static int load_imports_exports(struct loader *ld)
     for (uint32_t i = 0; i < m->nimports; i++) {
         imports[i].module = string_at(ld, ai[i].module, ai[i].module_len);
         imports[i].name = string_at(ld, ai[i].name, ai[i].name_len);
+        imports[i].module_len = ai[i].module_len;
+        imports[i].name_len = ai[i].name_len;
         if (!imports[i].module || !imports[i].name)
             return bad(ld, "import %u: corrupt name", i);
         if (ai[i].kind > WAOT_EXTERN_GLOBAL || ai[i].index != next[ai[i].kind]++)
@@ -335,6 +337,7 @@ static int load_imports_exports(struct loader *ld)
     const uint32_t count[4] = { m->nfuncs, m->ntables, m->nmemories, m->nglobals };
     for (uint32_t i = 0; i < m->nexports; i++) {
         exports[i].name = string_at(ld, ae[i].name, ae[i].name_len);
+        exports[i].name_len = ae[i].name_len;
         if (!exports[i].name)
             return bad(ld, "export %u: corrupt name", i);
         if (ae[i].kind > WAOT_EXTERN_GLOBAL || ae[i].index >= count[ae[i].kind])

@@ -144,6 +144,9 @@ struct waot_instance *waot_instance_create(struct waot_module *m, const struct w
 void waot_instance_destroy(struct waot_instance *inst);
 /* Returns 0 and fills out, or -1 (no error filled) when there is no export of that name. */
 int waot_instance_export_find(struct waot_instance *inst, const char *name, struct waot_extern *out);
+/* The same for a name of len bytes, which may contain NUL characters (Wasm allows them). */
+int waot_instance_export_findn(struct waot_instance *inst, const char *name, size_t len,
+                               struct waot_extern *out);
 
 /* ---- functions ---- */
 
