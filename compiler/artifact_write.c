@@ -44,7 +44,7 @@ static void *buf_grow(struct buf *b, size_t n)
         b->failed = true;
         return NULL;
     }
-    if (b->len + n > b->cap) {
+    if (b->len + n > b->cap || !b->p) { /* allocate even for n == 0: callers get a real pointer */
         size_t cap = b->cap ? b->cap : 256;
         while (cap < b->len + n)
             cap *= 2;
