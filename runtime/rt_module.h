@@ -46,16 +46,16 @@ struct rt_const_expr {
 
 struct rt_import {
     const char *module, *name;  /* NUL-terminated (names may also contain NUL: see lengths) */
-    uint32_t module_len, name_len;
     enum waot_extern_kind kind;
     uint32_t index;             /* index in its own index space (func/table/memory/global) */
+    uint32_t module_len, name_len;
 };
 
 struct rt_export {
     const char *name;           /* NUL-terminated; may contain NUL, name_len is exact */
-    uint32_t name_len;
     enum waot_extern_kind kind;
     uint32_t index;
+    uint32_t name_len;
 };
 
 struct rt_table {

@@ -209,7 +209,7 @@ static int walk_open(int dirfd, const char *path, int flags, mode_t mode)
     if (!k.rest)
         return -ENOMEM;
     for (;;) {
-        bool slash;
+        bool slash = false;
         r = walk_parent(&k, name, &slash);
         if (r < 0)
             break;

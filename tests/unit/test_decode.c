@@ -302,8 +302,19 @@ static void test_code_section(void)
     SEC(&b, 3, "\1\0");
     SEC(&b, 5, "\1\0\1");
     at = CODE(&b, "\0\x41\0\x41\0\x41\0\xfc\x08\0\0\x0b");
+    SEC(&b, 11, "\1\1\0");
     expect("memory.init needs data count", &b, WAOT_E_MALFORMED, hex(at + 7),
            "data count section required", NULL);
+
+    /* Without any data section the index is simply unknown: invalid, not malformed
+     * (encoders leave the data count section out when there are no segments). */
+    header(&b);
+    SEC(&b, 1, "\1\x60\0\0");
+    SEC(&b, 3, "\1\0");
+    SEC(&b, 5, "\1\0\1");
+    at = CODE(&b, "\0\x41\0\x41\0\x41\0\xfc\x08\0\0\x0b");
+    expect("memory.init without data segments", &b, WAOT_E_INVALID, "func 0", hex(at + 7),
+           "unknown data segment 0", NULL);
 
     /* Two imported functions shift the defined function's index to 2. */
     header(&b);

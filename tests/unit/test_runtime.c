@@ -166,15 +166,15 @@ static const struct rt_functype types_a[] = {
 static void *entries[] = { (void *)entry0, (void *)entry1, (void *)entry2, (void *)entry3 };
 static void *hosts[] = { (void *)host0, (void *)host1, (void *)host2, (void *)host3 };
 
-static const struct rt_import imports_a[] = { { "env", "host_add", WAOT_EXTERN_FUNC, 0 } };
+static const struct rt_import imports_a[] = { { "env", "host_add", WAOT_EXTERN_FUNC, 0, sizeof "env" - 1, sizeof "host_add" - 1 } };
 static const struct rt_export exports_a[] = {
-    { "load", WAOT_EXTERN_FUNC, 1 }, { "oob", WAOT_EXTERN_FUNC, 2 },
-    { "call_host", WAOT_EXTERN_FUNC, 3 }, { "trap", WAOT_EXTERN_FUNC, 4 },
-    { "grow", WAOT_EXTERN_FUNC, 5 }, { "recurse", WAOT_EXTERN_FUNC, 6 },
-    { "tget", WAOT_EXTERN_FUNC, 7 }, { "call_indirect", WAOT_EXTERN_FUNC, 8 },
-    { "seven", WAOT_EXTERN_FUNC, 9 }, { "host_add", WAOT_EXTERN_FUNC, 0 },
-    { "mem", WAOT_EXTERN_MEMORY, 0 }, { "tab", WAOT_EXTERN_TABLE, 0 },
-    { "g42", WAOT_EXTERN_GLOBAL, 0 }, { "gref", WAOT_EXTERN_GLOBAL, 1 },
+    { "load", WAOT_EXTERN_FUNC, 1, sizeof "load" - 1 }, { "oob", WAOT_EXTERN_FUNC, 2, sizeof "oob" - 1 },
+    { "call_host", WAOT_EXTERN_FUNC, 3, sizeof "call_host" - 1 }, { "trap", WAOT_EXTERN_FUNC, 4, sizeof "trap" - 1 },
+    { "grow", WAOT_EXTERN_FUNC, 5, sizeof "grow" - 1 }, { "recurse", WAOT_EXTERN_FUNC, 6, sizeof "recurse" - 1 },
+    { "tget", WAOT_EXTERN_FUNC, 7, sizeof "tget" - 1 }, { "call_indirect", WAOT_EXTERN_FUNC, 8, sizeof "call_indirect" - 1 },
+    { "seven", WAOT_EXTERN_FUNC, 9, sizeof "seven" - 1 }, { "host_add", WAOT_EXTERN_FUNC, 0, sizeof "host_add" - 1 },
+    { "mem", WAOT_EXTERN_MEMORY, 0, sizeof "mem" - 1 }, { "tab", WAOT_EXTERN_TABLE, 0, sizeof "tab" - 1 },
+    { "g42", WAOT_EXTERN_GLOBAL, 0, sizeof "g42" - 1 }, { "gref", WAOT_EXTERN_GLOBAL, 1, sizeof "gref" - 1 },
 };
 static const struct rt_func funcs_a[] = {
     { 2, true, NULL, "host_add" },
@@ -565,10 +565,10 @@ static void test_module_a(void)
 /* ---- module B: imports of every kind, for linking checks ---- */
 
 static const struct rt_import imports_b[] = {
-    { "env", "f", WAOT_EXTERN_FUNC, 0 },
-    { "env", "tab", WAOT_EXTERN_TABLE, 0 },
-    { "env", "mem", WAOT_EXTERN_MEMORY, 0 },
-    { "env", "g", WAOT_EXTERN_GLOBAL, 0 },
+    { "env", "f", WAOT_EXTERN_FUNC, 0, sizeof "env" - 1, sizeof "f" - 1 },
+    { "env", "tab", WAOT_EXTERN_TABLE, 0, sizeof "env" - 1, sizeof "tab" - 1 },
+    { "env", "mem", WAOT_EXTERN_MEMORY, 0, sizeof "env" - 1, sizeof "mem" - 1 },
+    { "env", "g", WAOT_EXTERN_GLOBAL, 0, sizeof "env" - 1, sizeof "g" - 1 },
 };
 static const struct rt_func funcs_b[] = { { 0, true, NULL, NULL }, { 3, false, (void *)g_seven, NULL } };
 static const struct rt_table tables_b[] = { { WAOT_FUNCREF, { 2, 10, true }, true } };
