@@ -3,7 +3,7 @@
 # every test of both through ctest.
 
 JOBS ?= 2
-DEB_PACKAGES := cmake make gcc llvm-16-dev libjansson-dev libssl-dev wabt
+DEB_PACKAGES := cmake make gcc llvm-16-dev libjansson-dev libssl-dev wabt wasi-libc lld-16 libclang-rt-16-dev-wasm32 clang-16
 
 .PHONY: all build deps test test-release asan test-asan clean
 

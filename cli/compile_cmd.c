@@ -1,8 +1,9 @@
 /*
  * `waot compile`: Wasm file in, artifact file out, through the dlopen'd compiler library.
  * The artifact is published atomically (temporary in the output's directory, then rename),
- * so a reader never sees half an artifact. Every failure prints one "waot: ..." line and
- * exits 125.
+ * so a reader never sees half an artifact. Without -o the module is compiled into the
+ * compiled-code cache that `waot run` uses (launch_cache_artifact), and the entry's path
+ * is printed. Every failure prints one "waot: ..." line and exits 125.
  */
 #include "compile_cmd.h"
 
@@ -13,13 +14,14 @@
 
 #include "cli_file.h"
 #include "compiler_load.h"
+#include "launch.h"
 
 #define EXIT_WAOT 125
 
 static int usage_fail(const char *why)
 {
     fprintf(stderr, "waot: compile: %s\n", why);
-    fprintf(stderr, "usage: waot compile IN.wasm -o OUT.waot [--opt-level N] [--target TRIPLE] [--cpu NAME]\n");
+    fprintf(stderr, "usage: waot compile IN.wasm [-o OUT.waot] [--opt-level N] [--target TRIPLE] [--cpu NAME]\n");
     return EXIT_WAOT;
 }
 
@@ -73,10 +75,18 @@ int compile_cmd_main(int argc, char **argv)
     }
     if (!in)
         return usage_fail("no input file");
-    if (!out)
-        return usage_fail("no output file (-o OUT.waot)");
-
     struct waot_error err = {0};
+    if (!out) {
+        char path[4096];
+        bool compiled = false;
+        if (launch_cache_artifact(in, &opt, NULL, path, sizeof path, &compiled, &err) < 0) {
+            fprintf(stderr, "waot: %s\n", err.msg);
+            return EXIT_WAOT;
+        }
+        printf("%s\n", path);
+        return 0;
+    }
+
     struct compiler_load cl;
     uint8_t *wasm = NULL, *artifact = NULL;
     size_t wasm_len = 0, artifact_len = 0;

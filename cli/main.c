@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "compile_cmd.h"
+#include "run_cmd.h"
 #include "wast.h"
 
 #ifndef WAOT_VERSION
@@ -21,15 +22,18 @@ static void print_help(FILE *f)
             "usage: waot COMMAND [ARGS...]\n"
             "\n"
             "commands:\n"
-            "  compile IN.wasm -o OUT.waot [--opt-level N] [--target TRIPLE] [--cpu NAME]\n"
-            "                      compile a WebAssembly module ahead of time\n"
+            "  compile IN.wasm [-o OUT.waot] [--opt-level N] [--target TRIPLE] [--cpu NAME]\n"
+            "                      compile a WebAssembly module ahead of time (without -o:\n"
+            "                      into the cache, printing the entry's path)\n"
             "  wast [--opt-level N] [--loose-traps] [--timeout S] [--no-fork] FILE.wast...\n"
             "                      run WebAssembly spec test scripts\n"
-            "  run                 run a module (not implemented yet)\n"
+            "  run [OPTIONS] [--] FILE.wasm [ARGS...]\n"
+            "                      run a WASI command (waot run --help for the options)\n"
             "  version             print the version\n"
             "  help                print this help\n"
             "\n"
             "environment:\n"
+            "  WAOT_CACHE_DIR      compiled-code cache (default ~/.cache/waot)\n"
             "  WAOT_COMPILER_LIB   path of libwaot_compiler.so (default: next to the executable,\n"
             "                      then ../lib/waot/)\n");
 }
@@ -45,10 +49,8 @@ int main(int argc, char **argv)
         return compile_cmd_main(argc - 1, argv + 1);
     if (strcmp(cmd, "wast") == 0)
         return wast_main(argc - 1, argv + 1);
-    if (strcmp(cmd, "run") == 0) {
-        fprintf(stderr, "waot: run: not implemented yet\n");
-        return EXIT_WAOT;
-    }
+    if (strcmp(cmd, "run") == 0)
+        return run_cmd_main(argc - 1, argv + 1);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         printf("waot %s\n", WAOT_VERSION);
         return 0;

@@ -148,6 +148,9 @@ static LLVMValueRef add_function(struct translate_module *tm, const char *name, 
      * endless loop; the spec wants it to exhaust the stack and trap. */
     LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex,
                             LLVMCreateStringAttribute(tm->ctx, "disable-tail-calls", 18, "true", 4));
+    /* Frame pointers in every frame: a trap's backtrace walks them (runtime/trap.c). */
+    LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex,
+                            LLVMCreateStringAttribute(tm->ctx, "frame-pointer", 13, "all", 3));
     return fn;
 }
 

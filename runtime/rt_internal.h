@@ -100,6 +100,15 @@ uintptr_t trap_stack_limit(void);
 int trap_register_text(const void *start, size_t size, struct waot_error *err);
 void trap_unregister_text(const void *start);
 
+/* Return addresses (innermost first; the first is the trap PC itself after a fault) of the
+ * guest frames at the last trap on this thread. backtrace.c maps them to functions. */
+#define TRAP_BT_MAX 64
+struct trap_backtrace {
+    size_t n;
+    uintptr_t pc[TRAP_BT_MAX];
+};
+const struct trap_backtrace *trap_last_backtrace(void);
+
 /* ---- helpers.c: the table compiled code calls through vmctx->helpers ---- */
 
 extern const struct waot_helpers helpers_table;

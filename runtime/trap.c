@@ -18,6 +18,13 @@
  * the handler by siglongjmp leaves the mask as it was, at no syscall cost per call.
  * Stack limit: per thread, the lowest stack address plus a margin (TRAP_STACK_MARGIN) that
  * leaves room for helpers, host functions and the trap path once guest code hits the limit.
+ * Backtraces: generated code keeps frame pointers, and so does the runtime (built with
+ * -fno-omit-frame-pointer), so at a trap the chain of (saved FP, return address) records
+ * leads from the trap point through the Wasm frames. The walk starts at the faulting
+ * PC/FP from the ucontext (signal path) or at trap_raise's own frame (helper path), skips
+ * the runtime's frames, records every return address inside registered guest text and
+ * stops at the first one outside it. Every FP is checked against the thread's stack bounds
+ * before it is read. The raw PCs are kept per thread for waot_trap_backtrace (backtrace.c).
  */
 #include <pthread.h>
 #include <setjmp.h>
@@ -33,6 +40,7 @@
 #define TRAP_STACK_MARGIN ((uintptr_t)256 << 10)
 #define TRAP_ALTSTACK_SIZE ((size_t)128 << 10)
 #define TRAP_TEXT_CHUNK 256
+#define TRAP_BT_SKIP 16 /* runtime frames to pass before the first guest frame */
 
 /* ---- activations ---- */
 
@@ -46,12 +54,14 @@ struct trap_thread {
     bool ready;
     uintptr_t stack_lo;      /* lowest usable stack address of this thread */
     uintptr_t stack_limit;   /* stack_lo + margin */
+    uintptr_t stack_hi;      /* one past the highest stack address (0: unknown) */
     void *altstack;          /* ours, or NULL when the thread already had one */
 };
 
 #define TRAP_TLS __attribute__((tls_model("initial-exec")))
 static _Thread_local struct trap_activation *trap_current TRAP_TLS;
 static _Thread_local struct trap_thread trap_self TRAP_TLS;
+static _Thread_local struct trap_backtrace trap_bt TRAP_TLS;
 
 /* ---- text ranges ---- */
 
@@ -124,6 +134,39 @@ static bool text_contains(uintptr_t pc)
     return false;
 }
 
+/* ---- backtraces ---- */
+
+/* Async-signal-safe. pc (0: none) is the trap point itself; fp the frame to start at; sp
+ * the live stack's lowest address: records are only read in [sp, stack_hi), which is
+ * mapped, so a garbage FP (code without frame pointers) cannot fault here. */
+static void bt_walk(uintptr_t pc, uintptr_t fp, uintptr_t sp)
+{
+    size_t n = 0;
+    if (pc && text_contains(pc))
+        trap_bt.pc[n++] = pc;
+    uintptr_t lo = sp > trap_self.stack_lo ? sp : trap_self.stack_lo, hi = trap_self.stack_hi;
+    int skipped = 0;
+    while (n < TRAP_BT_MAX && fp >= lo && fp < hi && hi - fp >= 2 * sizeof(uintptr_t) &&
+           fp % sizeof(uintptr_t) == 0) {
+        const uintptr_t *rec = (const uintptr_t *)fp;
+        uintptr_t next = rec[0], ret = rec[1];
+        /* ret - 1: inside the call, which may be the last instruction of its function */
+        if (ret && text_contains(ret - 1))
+            trap_bt.pc[n++] = ret - 1;
+        else if (n > 0 || ++skipped > TRAP_BT_SKIP)
+            break;
+        if (next <= fp)
+            break;
+        fp = next;
+    }
+    trap_bt.n = n;
+}
+
+const struct trap_backtrace *trap_last_backtrace(void)
+{
+    return &trap_bt;
+}
+
 /* ---- the trap path ---- */
 
 static void copy_msg(char *dst, const char *src)
@@ -151,6 +194,7 @@ static struct trap_activation *innermost(void)
 _Noreturn void trap_raise(enum waot_trap kind)
 {
     struct trap_activation *act = innermost();
+    bt_walk(0, (uintptr_t)__builtin_frame_address(0), (uintptr_t)__builtin_frame_address(0));
     if ((unsigned)kind >= WAOT_TRAP_COUNT || kind == WAOT_TRAP_NONE)
         kind = WAOT_TRAP_UNREACHABLE;
     act->error.code = WAOT_E_TRAP;
@@ -164,6 +208,9 @@ _Noreturn void trap_raise_error(const struct waot_error *err)
 {
     struct trap_activation *act = innermost();
     act->error = *err;
+    /* a propagated guest trap keeps the backtrace recorded where it happened */
+    if (err->code != WAOT_E_EXIT && err->code != WAOT_E_TRAP)
+        bt_walk(0, (uintptr_t)__builtin_frame_address(0), (uintptr_t)__builtin_frame_address(0));
     if (err->code == WAOT_E_EXIT) {
         act->error.trap = WAOT_TRAP_NONE;
     } else if (err->code == WAOT_E_TRAP && err->trap > WAOT_TRAP_NONE &&
@@ -208,6 +255,7 @@ static void on_fault(int sig, siginfo_t *si, void *uctx)
     struct trap_activation *act = trap_current;
     if (act && si->si_code > 0 && text_contains(trap_arch_pc(uctx))) {
         enum waot_trap kind = fault_kind(sig, si);
+        bt_walk(trap_arch_pc(uctx), trap_arch_fp(uctx), trap_arch_sp(uctx));
         act->error.code = WAOT_E_TRAP;
         act->error.trap = kind;
         act->error.exit_code = 0;
@@ -295,6 +343,7 @@ static void setup_stack_bounds(void)
     if (margin > (here - lo) / 2)
         margin = (here - lo) / 2;
     trap_self.stack_lo = lo;
+    trap_self.stack_hi = addr ? lo + size : here;
     trap_self.stack_limit = lo + margin;
 }
 

@@ -186,6 +186,22 @@ struct waot_global *waot_global_create(struct waot_val value, int mutable_, stru
 void waot_global_destroy(struct waot_global *g);
 struct waot_val waot_global_get(const struct waot_global *g);
 
+/* ---- trap backtraces ---- */
+
+/* One Wasm frame of the call chain at a trap. */
+struct waot_frame {
+    uint32_t func_index;   /* in the module's function index space; UINT32_MAX: unknown */
+    const char *func_name; /* from the name section, or NULL; borrowed from the module */
+    uintptr_t pc;          /* code address inside the frame's function */
+};
+
+/* The Wasm frames active at the most recent trap on the calling thread, innermost first
+ * (the trapping function, then its callers, up to the host call that entered Wasm, at most
+ * 64). Recorded from the frame-pointer chain when the trap happens; frames are named from
+ * m, and frames of code outside m get func_index UINT32_MAX. Writes up to max frames and
+ * returns how many there are. Call it before the next call into Wasm on this thread. */
+size_t waot_trap_backtrace(const struct waot_module *m, struct waot_frame *out, size_t max);
+
 #ifdef __cplusplus
 }
 #endif

@@ -3,8 +3,8 @@
  * `waot` executable itself never links LLVM. Search order: $WAOT_COMPILER_LIB, the
  * directory of the running executable, then ../lib/waot/ relative to it.
  */
-#ifndef WAOT_CLI_COMPILER_LOAD_H
-#define WAOT_CLI_COMPILER_LOAD_H
+#ifndef WAOT_LAUNCH_COMPILER_LOAD_H
+#define WAOT_LAUNCH_COMPILER_LOAD_H
 
 #include "waot/compiler.h"
 

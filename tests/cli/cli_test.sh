@@ -1,0 +1,271 @@
+#!/bin/bash
+# CLI tests for `waot run` and `waot compile` (label "cli"). One ctest test per case:
+#   cli_test.sh WAOT SRCDIR CASE
+# Every case works in its own temporary directory, with its own WAOT_CACHE_DIR inside
+# it, and removes it on exit. Guest modules are assembled (wat2wasm) or compiled (clang,
+# wasm32-wasi) at test time from the sources next to this script.
+set -u
+WAOT=$1
+SRC=$2
+CASE=$3
+CLANG=${WAOT_TEST_CLANG:-/usr/lib/llvm-16/bin/clang}
+WAT2WASM=${WAOT_TEST_WAT2WASM:-wat2wasm}
+
+T=$(mktemp -d /tmp/waot-cli-XXXXXX) || exit 1
+trap 'chmod -R u+w "$T" 2>/dev/null; rm -rf "$T"' EXIT
+export WAOT_CACHE_DIR=$T/cache
+cd "$T" || exit 1
+
+FAILS=0
+fail() { echo "FAIL [$CASE]: $*"; FAILS=$((FAILS + 1)); }
+wat() { "$WAT2WASM" --debug-names "$@" || { echo "wat2wasm failed: $*"; exit 1; }; }
+probe() {
+    "$CLANG" --target=wasm32-wasi -O2 -o "$T/probe.wasm" "$SRC/probe.c" ||
+        { echo "cannot build probe.c with $CLANG"; exit 1; }
+}
+
+# run EXPECTED_STATUS ARGS...: runs waot, keeps stdout in $T/out and stderr in $T/err.
+run() {
+    local want=$1
+    shift
+    "$WAOT" "$@" >"$T/out" 2>"$T/err"
+    local got=$?
+    if [ "$got" != "$want" ]; then
+        fail "waot $* exited $got, expected $want"
+        sed 's/^/  stdout: /' "$T/out"
+        sed 's/^/  stderr: /' "$T/err"
+    fi
+}
+# expect FILE PATTERN: an (extended regex) line of FILE matches.
+expect() { grep -Eq -- "$2" "$T/$1" || { fail "$1 lacks /$2/"; sed 's/^/  | /' "$T/$1"; }; }
+expect_not() { ! grep -Eq -- "$2" "$T/$1" || { fail "$1 has /$2/"; sed 's/^/  | /' "$T/$1"; }; }
+# One line on stderr, starting with "waot: ".
+one_waot_line() {
+    local n
+    n=$(wc -l <"$T/err")
+    [ "$n" = 1 ] || fail "expected one line on stderr, got $n"
+    expect err '^waot: '
+}
+
+case $CASE in
+missing_file)
+    run 125 run "$T/nope.wasm"
+    one_waot_line
+    expect err 'nope\.wasm'
+    ;;
+not_wasm)
+    echo "this is not wasm" >"$T/text.wasm"
+    run 125 run "$T/text.wasm"
+    one_waot_line
+    expect err 'text\.wasm'
+    run 125 run "$T"   # a directory
+    one_waot_line
+    ;;
+invalid_module)
+    wat --no-check "$SRC/invalid.wat" -o invalid.wasm
+    run 125 run invalid.wasm
+    one_waot_line
+    expect err 'invalid\.wasm'
+    ;;
+unknown_import)
+    wat "$SRC/unknown_import.wat" -o ui.wasm
+    run 125 run ui.wasm
+    one_waot_line
+    expect err 'unknown import env\.mystery'
+    ;;
+no_start)
+    wat "$SRC/no_start.wat" -o ns.wasm
+    run 125 run ns.wasm
+    one_waot_line
+    expect err '_start'
+    run 0 run --invoke answer ns.wasm
+    expect out '^42$'
+    ;;
+bad_option)
+    wat "$SRC/returns.wat" -o r.wasm
+    run 125 run --bogus r.wasm
+    expect err '^waot: run: unknown option --bogus'
+    run 125 run
+    one_waot_line
+    run 125 run --opt-level 9 r.wasm
+    one_waot_line
+    run 125 run -v nocolon r.wasm
+    one_waot_line
+    run 125 run -e =x r.wasm
+    one_waot_line
+    run 0 run --help
+    expect out 'usage: waot run'
+    ;;
+returns)
+    wat "$SRC/returns.wat" -o r.wasm
+    run 0 run r.wasm
+    [ -s "$T/err" ] && fail "unexpected stderr"
+    ;;
+proc_exit)
+    wat "$SRC/exit7.wat" -o e7.wasm
+    run 7 run e7.wasm
+    [ -s "$T/err" ] && fail "unexpected stderr"
+    probe
+    run 42 run probe.wasm exit 42
+    [ -s "$T/err" ] && fail "unexpected stderr"
+    ;;
+trap)
+    wat "$SRC/trap.wat" -o trap.wasm
+    # -O0 keeps every call a real frame
+    run 134 run --opt-level 0 trap.wasm
+    expect err '^waot: wasm trap: integer divide by zero$'
+    expect err '^  0: inner \(func 0\)$'
+    expect err '^  1: middle \(func 1\)$'
+    expect err '^  2: outer \(func 2\)$'
+    expect err '^  3: start \(func 4\)$'
+    run 134 run --opt-level 0 --invoke oob trap.wasm
+    expect err '^waot: wasm trap: out of bounds memory access$'
+    expect err '^  0: load \(func 3\)$'
+    expect err '^  1: oob \(func 5\)$'
+    run 134 run --opt-level 0 --invoke bulk trap.wasm   # trap raised by a runtime helper
+    expect err '^waot: wasm trap: out of bounds memory access$'
+    expect err '^  0: fill \(func 6\)$'
+    expect err '^  1: bulk \(func 7\)$'
+    run 134 run --invoke deep trap.wasm
+    expect err '^waot: wasm trap: call stack exhausted$'
+    expect err '^  63: recurse \(func 8\)$'
+    run 134 run trap.wasm   # optimised: inlined, but still a trap with a frame
+    expect err '^waot: wasm trap: integer divide by zero$'
+    expect err '^  0: '
+    ;;
+invoke)
+    wat "$SRC/trap.wat" -o trap.wasm
+    run 0 run --invoke add trap.wasm -5 123456789012 1.25 -0.1
+    printf -- '-4\n123456789011\n2.5\n0.1\n' >"$T/want"
+    cmp -s "$T/want" "$T/out" || { fail "--invoke add printed:"; cat "$T/out"; }
+    run 0 run --invoke add trap.wasm 4294967295 0x10 nan inf
+    printf -- '0\n15\nNaN\n-inf\n' >"$T/want"
+    cmp -s "$T/want" "$T/out" || { fail "--invoke add (2) printed:"; cat "$T/out"; }
+    run 125 run --invoke add trap.wasm 1 2 3
+    one_waot_line
+    expect err 'takes 4 arguments, 3 given'
+    run 125 run --invoke add trap.wasm x 2 3 4
+    one_waot_line
+    expect err 'argument 1'
+    run 125 run --invoke add trap.wasm 4294967296 2 3 4
+    one_waot_line
+    run 125 run --invoke nothere trap.wasm
+    one_waot_line
+    ;;
+env)
+    probe
+    export WAOT_TEST_HOST_VAR=from-host
+    export WAOT_TEST_SECRET=hidden
+    printf '# a comment\n\nFILEVAR=one=two\n  SPACED=yes\nWAOT_TEST_HOST_VAR\nUNSET_BARE_VAR_XYZ\nA=from-file\n' >"$T/vars.env"
+    run 0 run --env-file "$T/vars.env" -e A=from-flag -e WAOT_TEST_HOST_VAR -e EMPTY= probe.wasm env
+    expect out '^FILEVAR=one=two$'
+    expect out '^SPACED=yes$'
+    expect out '^WAOT_TEST_HOST_VAR=from-host$'
+    expect out '^A=from-flag$'
+    expect out '^EMPTY=$'
+    expect_not out 'A=from-file'
+    expect_not out 'UNSET_BARE_VAR_XYZ'
+    expect_not out 'WAOT_TEST_SECRET'
+    expect_not out '^(HOME|PATH)='
+    run 0 run probe.wasm env
+    [ -s "$T/out" ] && { fail "environment not empty without -e:"; cat "$T/out"; }
+    run 125 run --env-file "$T/missing.env" probe.wasm env
+    one_waot_line
+    expect err 'missing\.env'
+    ;;
+args)
+    probe
+    run 0 run probe.wasm args "two words" --not-an-option
+    printf 'probe.wasm\nargs\ntwo words\n--not-an-option\n' >"$T/want"
+    cmp -s "$T/want" "$T/out" || { fail "argv:"; cat "$T/out"; }
+    run 0 run --argv0 myprog -- probe.wasm args
+    expect out '^myprog$'
+    ;;
+volume)
+    probe
+    mkdir -p "$T/host/sub" "$T/ro"
+    echo "hello volume" >"$T/host/in.txt"
+    echo "read only" >"$T/ro/r.txt"
+    run 0 run -v "$T/host:/data" probe.wasm cat /data/in.txt write /data/out.txt written
+    expect out '^hello volume$'
+    [ "$(cat "$T/host/out.txt" 2>/dev/null)" = written ] || fail "write through volume missing"
+    run 0 run -v "$T/ro:/ro:ro" probe.wasm cat /ro/r.txt
+    expect out '^read only$'
+    run 3 run -v "$T/ro:/ro:ro" probe.wasm write /ro/new.txt x
+    expect out '^write failed'
+    [ -e "$T/ro/new.txt" ] && fail "read-only volume was written"
+    run 3 run -v "$T/ro:/ro:ro" probe.wasm write /ro/r.txt x
+    [ "$(cat "$T/ro/r.txt")" = "read only" ] || fail "read-only file was changed"
+    # no volume: nothing of the host file system is reachable
+    run 2 run probe.wasm cat "$T/host/in.txt"
+    expect out '^cat failed'
+    run 125 run -v "$T/absent:/x" probe.wasm
+    one_waot_line
+    expect err 'absent'
+    ;;
+workdir)
+    probe
+    mkdir -p "$T/host/sub"
+    echo "relative" >"$T/host/sub/rel.txt"
+    run 0 run -v "$T/host:/data" -w /data/sub probe.wasm cat rel.txt write made.txt yes
+    expect out '^relative$'
+    [ -e "$T/host/sub/made.txt" ] || fail "relative write did not land in the workdir"
+    run 0 run -v "$T/host:/data" -w /data probe.wasm cat sub/rel.txt
+    expect out '^relative$'
+    run 125 run -v "$T/host:/data" -w /elsewhere probe.wasm
+    one_waot_line
+    expect err 'working directory'
+    ;;
+cache_concurrent)
+    probe
+    pids=()
+    for i in 1 2 3 4 5 6 7 8; do
+        "$WAOT" run probe.wasm args "$i" >"$T/out$i" 2>"$T/err$i" &
+        pids+=($!)
+    done
+    i=1
+    for p in "${pids[@]}"; do
+        wait "$p" || { fail "concurrent run $i failed"; cat "$T/err$i"; }
+        grep -qx "$i" "$T/out$i" || fail "concurrent run $i printed the wrong thing"
+        i=$((i + 1))
+    done
+    n=$(find "$WAOT_CACHE_DIR/artifacts" -name '*.waot' | wc -l)
+    [ "$n" = 1 ] || fail "cache holds $n entries, expected 1"
+    left=$(find "$WAOT_CACHE_DIR/artifacts" -name '.tmp-*' | wc -l)
+    [ "$left" = 0 ] || fail "$left temporaries left behind"
+    ;;
+compile_cache)
+    probe
+    run 0 compile probe.wasm
+    entry=$(cat "$T/out")
+    case $entry in "$WAOT_CACHE_DIR"/artifacts/*.waot) ;; *) fail "compile printed '$entry'" ;; esac
+    [ -s "$entry" ] || fail "cache entry $entry missing"
+    before=$(stat -c %Y.%i "$entry")
+    sleep 1
+    run 0 run probe.wasm args
+    [ "$(stat -c %Y.%i "$entry")" = "$before" ] || fail "run recompiled a cached module"
+    run 0 compile probe.wasm
+    [ "$(cat "$T/out")" = "$entry" ] || fail "second compile gave another entry"
+    # a corrupt entry is discarded and rebuilt
+    head -c 100 "$entry" >"$T/trunc" && cat "$T/trunc" >"$entry"
+    run 0 run probe.wasm args
+    expect out '^probe\.wasm$'
+    [ "$(stat -c %s "$entry")" -gt 100 ] || fail "corrupt entry was not rebuilt"
+    head -c 4096 /dev/urandom >"$entry"
+    run 0 run probe.wasm args
+    expect out '^probe\.wasm$'
+    run 125 compile "$T/nope.wasm"
+    one_waot_line
+    ;;
+*)
+    echo "unknown case $CASE"
+    exit 2
+    ;;
+esac
+
+if [ "$FAILS" -ne 0 ]; then
+    echo "cli/$CASE: $FAILS failure(s)"
+    exit 1
+fi
+echo "cli/$CASE: ok"
+exit 0

@@ -1,0 +1,3 @@
+;; A reactor-style module: no _start.
+(module
+  (func (export "answer") (result i32) (i32.const 42)))

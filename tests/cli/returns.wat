@@ -1,0 +1,2 @@
+;; _start that just returns: exit status 0.
+(module (func (export "_start")))

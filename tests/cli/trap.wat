@@ -1,0 +1,25 @@
+;; Traps for the CLI tests: a named call chain ending in a division by zero, and an
+;; out-of-bounds load and memory.fill (a runtime helper traps: the other backtrace path);
+;; `add` and `answer` exercise --invoke.
+(module
+  (func $inner (param i32) (result i32)
+    (i32.div_s (i32.const 1) (local.get 0)))
+  (func $middle (param i32) (result i32)
+    (i32.add (call $inner (local.get 0)) (i32.const 1)))
+  (func $outer (param i32) (result i32)
+    (i32.mul (call $middle (local.get 0)) (i32.const 3)))
+  (func $load (param i32) (result i32)
+    (i32.load (local.get 0)))
+  (func $start (export "_start") (drop (call $outer (i32.const 0))))
+  (func $oob (export "oob") (drop (call $load (i32.const 0x7ffffff0))))
+  (func $fill (param i32)
+    (memory.fill (local.get 0) (i32.const 0) (i32.const 100)))
+  (func $bulk (export "bulk") (call $fill (i32.const 65500)))
+  (func $recurse (export "deep") (call $recurse))
+  (func (export "add") (param i32 i64 f32 f64) (result i32 i64 f32 f64)
+    (i32.add (local.get 0) (i32.const 1))
+    (i64.sub (local.get 1) (i64.const 1))
+    (f32.mul (local.get 2) (f32.const 2))
+    (f64.neg (local.get 3)))
+  (func (export "answer") (result i32) (i32.const 42))
+  (memory (export "memory") 1))
