@@ -5,8 +5,10 @@
  *
  * Partitions are runs of consecutive defined functions of about PARTITION_BYTES of body
  * code, so the split depends on the module alone and the output does not depend on the
- * thread count or timing; partition 0 also holds every trampoline. Partitions are handed
- * to worker threads through an atomic counter (no threads at all for one partition).
+ * thread count or timing; partition 0 also holds every trampoline. Worker threads take
+ * partitions through an atomic counter, the costliest first (optimisation time grows
+ * faster than function size), so that one big partition does not finish last alone; a
+ * module of one partition creates no thread.
  *
  * Debug aids: WAOT_VERIFY=1 verifies the IR (always on in builds without NDEBUG);
  * WAOT_DUMP_IR=path writes the IR before optimisation (path.<p> for partition p > 0),

@@ -326,7 +326,7 @@ static void test_partitions(void)
         return;
     struct codegen_output one, two;
     struct waot_error err = {0};
-    struct waot_compile_options opt = {.opt_level = 1, .threads = 1};
+    struct waot_compile_options opt = {.opt_level = 0, .threads = 1};
     int rc1 = compile_bytes(wasm, len, &opt, &one, "big module, 1 thread", &err);
     check(rc1 == 0, "big module, 1 thread: %s", err.msg);
     opt.threads = 2;
