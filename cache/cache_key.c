@@ -10,7 +10,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <openssl/evp.h>
+#define OPENSSL_SUPPRESS_DEPRECATED /* see cache_digest.c */
+#include <openssl/sha.h>
 
 #include "artifact_format.h"
 #include "cache_internal.h"
@@ -60,14 +61,10 @@ int cache_identity(const struct waot_compile_options *opt, char *buf, size_t siz
 int cache_key(const uint8_t digest[CACHE_KEY_SIZE], const char *identity,
               uint8_t key[CACHE_KEY_SIZE], struct waot_error *err)
 {
-    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-    unsigned int len = 0;
-    int ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) &&
-             EVP_DigestUpdate(ctx, KEY_DOMAIN, sizeof KEY_DOMAIN) &&
-             EVP_DigestUpdate(ctx, digest, CACHE_KEY_SIZE) &&
-             EVP_DigestUpdate(ctx, identity, strlen(identity) + 1) &&
-             EVP_DigestFinal_ex(ctx, key, &len) && len == CACHE_KEY_SIZE;
-    EVP_MD_CTX_free(ctx);
+    SHA256_CTX ctx;
+    int ok = SHA256_Init(&ctx) && SHA256_Update(&ctx, KEY_DOMAIN, sizeof KEY_DOMAIN) &&
+             SHA256_Update(&ctx, digest, CACHE_KEY_SIZE) &&
+             SHA256_Update(&ctx, identity, strlen(identity) + 1) && SHA256_Final(key, &ctx);
     if (!ok)
         return waot_fail(err, WAOT_E_INTERNAL, "cache key: libcrypto SHA-256 failed");
     return 0;

@@ -4,6 +4,7 @@
  * for features this machine lacks. The architecture #if is confined to this file: it is
  * the one place that states facts about the host CPU.
  */
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
@@ -135,6 +136,16 @@ static void append(char *buf, size_t size, const char *name, size_t len)
     buf[used + len] = 0;
 }
 
+/* cpuid traps to the hypervisor on virtual machines, costing more than the rest of the
+ * check; the answer cannot change while the process runs, so it is read once. */
+static uint32_t probed_words[NWORDS];
+static pthread_once_t probe_once = PTHREAD_ONCE_INIT;
+
+static void probe_words(void)
+{
+    host_words(probed_words);
+}
+
 int cpu_features_check(const char *list, char *missing, size_t missing_size)
 {
     uint32_t w[NWORDS];
@@ -150,7 +161,8 @@ int cpu_features_check(const char *list, char *missing, size_t missing_size)
                 if (strlen(f->name) != n - 1 || memcmp(f->name, p + 1, n - 1) != 0)
                     continue;
                 if (!have_words) {
-                    host_words(w);
+                    pthread_once(&probe_once, probe_words);
+                    memcpy(w, probed_words, sizeof w);
                     have_words = true;
                 }
                 if (!(w[f->word] >> f->bit & 1)) {

@@ -27,12 +27,14 @@
  * before it is read. The raw PCs are kept per thread for waot_trap_backtrace (backtrace.c).
  */
 #include <pthread.h>
+#include <sys/resource.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "rt_internal.h"
 #include "trap_arch.h"
@@ -322,13 +324,35 @@ static void setup_altstack(void)
     pthread_setspecific(trap_key, p);
 }
 
+/* The main thread's stack from the stack rlimit and the top the kernel handed to ld.so:
+ * what glibc's pthread_getattr_np derives too, but without parsing /proc/self/maps, which
+ * was a visible share of a warm start. The real top lies a little above __libc_stack_end
+ * (argv and environment strings), so the bounds err on the safe side. */
+extern void *__libc_stack_end;
+
+static bool main_stack_bounds(void **addr, size_t *size)
+{
+    struct rlimit rl;
+    if (getpid() != gettid() || getrlimit(RLIMIT_STACK, &rl) != 0 ||
+        rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur < ((rlim_t)1 << 20))
+        return false;
+    uintptr_t top = ((uintptr_t)__libc_stack_end + 4095) & ~(uintptr_t)4095;
+    if (top < rl.rlim_cur)
+        return false;
+    *addr = (void *)(top - rl.rlim_cur);
+    *size = rl.rlim_cur;
+    return true;
+}
+
 static void setup_stack_bounds(void)
 {
     uintptr_t here = (uintptr_t)__builtin_frame_address(0);
     pthread_attr_t attr;
     void *addr = NULL;
     size_t size = 0;
-    if (pthread_getattr_np(pthread_self(), &attr) == 0) {
+    if (main_stack_bounds(&addr, &size)) {
+        /* addr and size set */
+    } else if (pthread_getattr_np(pthread_self(), &attr) == 0) {
         if (pthread_attr_getstack(&attr, &addr, &size) != 0)
             addr = NULL;
         pthread_attr_destroy(&attr);
