@@ -2,7 +2,7 @@
  * One spec test script, command by command (see wast_run.h). State: the instances made so
  * far (slots, newest last; a slot may carry a "$name"), the names registered for imports,
  * the spectest host module and a module cache. Every command counts once as passed,
- * failed or skipped. A module that uses SIMD (WAOT_E_UNSUPPORTED) is skipped, and so is
+ * failed or skipped. A module the engine refuses as unsupported is skipped, and so is
  * every command that needs it. Instances live until the end of the script because
  * references to their functions may sit in shared tables; they are destroyed before the
  * host objects and the modules they were made from.
@@ -126,6 +126,44 @@ static const char *jstr(const json_t *obj, const char *key)
     return json_string_value(json_object_get(obj, key));
 }
 
+/* A v128 value's lanes as strings (wast2json: "value": ["1", "2", ...]); -1 when value is
+ * not an array of at most 16 strings. */
+static int v128_lanes(const json_t *v, const char **lanes, size_t *n)
+{
+    const json_t *arr = json_object_get(v, "value");
+    *n = json_array_size(arr);
+    if (!json_is_array(arr) || *n > 16)
+        return -1;
+    for (size_t i = 0; i < *n; i++)
+        if (!(lanes[i] = json_string_value(json_array_get(arr, i))))
+            return -1;
+    return 0;
+}
+
+static int parse_arg(const json_t *arg, struct waot_val *out, struct waot_error *err)
+{
+    const char *type = jstr(arg, "type");
+    if (!type || strcmp(type, "v128") != 0)
+        return wast_values_parse(type, jstr(arg, "value"), out, err);
+    const char *lanes[16];
+    size_t n;
+    if (v128_lanes(arg, lanes, &n) < 0)
+        return waot_fail(err, WAOT_E_USAGE, "v128 value without a lane array");
+    return wast_values_parse_v128(jstr(arg, "lane_type"), lanes, n, out, err);
+}
+
+static int parse_expect(const json_t *e, struct wast_expect *out, struct waot_error *err)
+{
+    const char *type = jstr(e, "type");
+    if (!type || strcmp(type, "v128") != 0)
+        return wast_values_parse_expect(type, jstr(e, "value"), out, err);
+    const char *lanes[16];
+    size_t n;
+    if (v128_lanes(e, lanes, &n) < 0)
+        return waot_fail(err, WAOT_E_USAGE, "v128 value without a lane array");
+    return wast_values_parse_expect_v128(jstr(e, "lane_type"), lanes, n, out, err);
+}
+
 /* ---- instances and names ---- */
 
 static long add_slot(struct run *r, const char *name, enum slot_state state)
@@ -233,7 +271,7 @@ fail:
 }
 
 /* Reads and compiles the module file named by the command. Returns 1 with *out set, 0 after
- * counting a skip (SIMD), -1 after counting a failure. */
+ * counting a skip (a module the engine does not support), -1 after counting a failure. */
 static int load_module(struct run *r, const json_t *cmd, struct waot_module **out)
 {
     const char *filename = jstr(cmd, "filename");
@@ -343,7 +381,7 @@ static enum act_status run_action(struct run *r, const json_t *action, struct ac
     }
     for (size_t i = 0; i < nargs; i++) {
         const json_t *arg = json_array_get(args, i);
-        if (wast_values_parse(jstr(arg, "type"), jstr(arg, "value"), &argv[i], &a->err) < 0) {
+        if (parse_arg(arg, &argv[i], &a->err) < 0) {
             if (a->err.code == WAOT_E_UNSUPPORTED)
                 skip(r);
             else
@@ -497,7 +535,7 @@ static void cmd_assert_return(struct run *r, const json_t *cmd)
     }
     for (size_t i = 0; i < n; i++) {
         const json_t *e = json_array_get(expected, i);
-        if (wast_values_parse_expect(jstr(e, "type"), jstr(e, "value"), &want[i], &err) < 0) {
+        if (parse_expect(e, &want[i], &err) < 0) {
             if (err.code == WAOT_E_UNSUPPORTED)
                 skip(r);
             else

@@ -108,7 +108,7 @@ static int parse_value(enum waot_valtype type, const char *type_name, const char
         out->of.externref = wast_values_extern_ref(n);
         return 0;
     case WAOT_V128:
-        return waot_fail(err, WAOT_E_UNSUPPORTED, "v128 value (SIMD is not supported yet)");
+        return waot_fail(err, WAOT_E_UNSUPPORTED, "v128 value without lanes");
     }
     return waot_fail(err, WAOT_E_USAGE, "bad %s value \"%s\"", type_name, value ? value : "(none)");
 }
@@ -152,6 +152,137 @@ int wast_values_parse_expect(const char *type, const char *value, struct wast_ex
     return parse_value(t, type, value, &out->val, err);
 }
 
+/* ---- v128 ---- */
+
+/* Lane width in bits for a lane type name, or 0. */
+static unsigned lane_width(const char *lane_type, bool *is_float)
+{
+    static const struct {
+        const char *name;
+        unsigned bits;
+        bool is_float;
+    } shapes[] = {
+        {"i8", 8, false}, {"i16", 16, false}, {"i32", 32, false},
+        {"i64", 64, false}, {"f32", 32, true}, {"f64", 64, true},
+    };
+    for (size_t i = 0; lane_type && i < sizeof shapes / sizeof shapes[0]; i++) {
+        if (strcmp(lane_type, shapes[i].name) == 0) {
+            *is_float = shapes[i].is_float;
+            return shapes[i].bits;
+        }
+    }
+    return 0;
+}
+
+/* Shared by both parsers; nan (when not NULL) receives per float lane its match kind. */
+static int parse_v128(const char *lane_type, const char *const *lanes, size_t nlanes,
+                      struct waot_val *out, uint8_t *nan, struct waot_error *err)
+{
+    bool is_float = false;
+    unsigned bits = lane_width(lane_type, &is_float);
+    memset(out, 0, sizeof *out);
+    out->type = WAOT_V128;
+    if (!bits)
+        return waot_fail(err, WAOT_E_USAGE, "bad v128 lane type \"%s\"",
+                         lane_type ? lane_type : "(none)");
+    if (nlanes != 128 / bits)
+        return waot_fail(err, WAOT_E_USAGE, "v128 of %s lanes needs %u lanes, got %zu", lane_type,
+                         128 / bits, nlanes);
+    uint64_t max = bits == 64 ? UINT64_MAX : (1ull << bits) - 1;
+    for (size_t i = 0; i < nlanes; i++) {
+        const char *s = lanes[i];
+        uint64_t n = 0;
+        if (is_float && nan && s && strncmp(s, "nan:", 4) == 0) {
+            if (strcmp(s, "nan:canonical") == 0)
+                nan[i] = WAST_LANE_NAN_CANONICAL;
+            else if (strcmp(s, "nan:arithmetic") == 0)
+                nan[i] = WAST_LANE_NAN_ARITHMETIC;
+            else
+                return waot_fail(err, WAOT_E_USAGE, "bad %s lane \"%s\"", lane_type, s);
+            continue;
+        }
+        if (read_unsigned(s, max, &n) < 0)
+            return waot_fail(err, WAOT_E_USAGE, "bad %s lane %zu \"%s\"", lane_type, i,
+                             s ? s : "(none)");
+        /* Little-endian lanes, whatever the host. */
+        for (unsigned k = 0; k < bits / 8; k++)
+            out->of.v128[i * (bits / 8) + k] = (uint8_t)(n >> (8 * k));
+    }
+    return 0;
+}
+
+int wast_values_parse_v128(const char *lane_type, const char *const *lanes, size_t nlanes,
+                           struct waot_val *out, struct waot_error *err)
+{
+    return parse_v128(lane_type, lanes, nlanes, out, NULL, err);
+}
+
+int wast_values_parse_expect_v128(const char *lane_type, const char *const *lanes, size_t nlanes,
+                                  struct wast_expect *out, struct waot_error *err)
+{
+    memset(out, 0, sizeof *out);
+    out->kind = WAST_EXPECT_EXACT;
+    if (parse_v128(lane_type, lanes, nlanes, &out->val, out->lane_nan, err) < 0)
+        return -1;
+    snprintf(out->lane_type, sizeof out->lane_type, "%s", lane_type);
+    for (size_t i = 0; i < nlanes && i < 4; i++)
+        if (out->lane_nan[i] != WAST_LANE_EXACT)
+            out->kind = WAST_EXPECT_V128_LANES;
+    return 0;
+}
+
+static uint64_t v128_lane(const uint8_t *v, unsigned bits, size_t i)
+{
+    uint64_t n = 0;
+    for (unsigned k = 0; k < bits / 8; k++)
+        n |= (uint64_t)v[i * (bits / 8) + k] << (8 * k);
+    return n;
+}
+
+static bool v128_lanes_match(const struct wast_expect *want, const struct waot_val *got)
+{
+    bool f32 = strcmp(want->lane_type, "f32") == 0;
+    unsigned bits = f32 ? 32 : 64;
+    for (size_t i = 0; i < 128 / bits; i++) {
+        uint64_t g = v128_lane(got->of.v128, bits, i);
+        uint64_t sign = f32 ? F32_SIGN : F64_SIGN, exp = f32 ? F32_EXP : F64_EXP;
+        uint64_t quiet = f32 ? F32_QUIET : F64_QUIET, canon = f32 ? F32_CANONICAL : F64_CANONICAL;
+        switch (want->lane_nan[i]) {
+        case WAST_LANE_NAN_CANONICAL:
+            if ((g & ~sign) != canon)
+                return false;
+            break;
+        case WAST_LANE_NAN_ARITHMETIC:
+            if ((g & exp) != exp || !(g & quiet))
+                return false;
+            break;
+        default:
+            if (g != v128_lane(want->val.of.v128, bits, i))
+                return false;
+            break;
+        }
+    }
+    return true;
+}
+
+static void format_v128(const uint8_t *v, const char *lane_type, const uint8_t *nan, char *buf,
+                        size_t len)
+{
+    bool is_float = false;
+    unsigned bits = lane_width(lane_type, &is_float);
+    if (!bits)
+        bits = 32, lane_type = "i32";
+    int n = snprintf(buf, len, "v128:%s", lane_type);
+    for (size_t i = 0; i < 128 / bits && n >= 0 && (size_t)n < len; i++) {
+        if (nan && is_float && nan[i] != WAST_LANE_EXACT)
+            n += snprintf(buf + n, len - (size_t)n, " %s",
+                          nan[i] == WAST_LANE_NAN_CANONICAL ? "nan:canonical" : "nan:arithmetic");
+        else
+            n += snprintf(buf + n, len - (size_t)n, " 0x%0*" PRIx64, (int)(bits / 4),
+                          v128_lane(v, bits, i));
+    }
+}
+
 bool wast_values_match(const struct wast_expect *want, const struct waot_val *got)
 {
     enum waot_valtype t = want->val.type;
@@ -168,6 +299,8 @@ bool wast_values_match(const struct wast_expect *want, const struct waot_val *go
         return (got->of.f64_bits & F64_EXP) == F64_EXP && (got->of.f64_bits & F64_QUIET);
     case WAST_EXPECT_NONNULL_REF:
         return t == WAOT_FUNCREF ? got->of.funcref != NULL : got->of.externref != NULL;
+    case WAST_EXPECT_V128_LANES:
+        return v128_lanes_match(want, got);
     case WAST_EXPECT_EXACT:
         break;
     }
@@ -223,7 +356,7 @@ void wast_values_format(const struct waot_val *v, char *buf, size_t len)
             snprintf(buf, len, "externref:%" PRIuPTR, (uintptr_t)v->of.externref - 1);
         return;
     case WAOT_V128:
-        snprintf(buf, len, "v128");
+        format_v128(v->of.v128, "i32", NULL, buf, len);
         return;
     }
     snprintf(buf, len, "%s(type 0x%x)", tn, (unsigned)v->type);
@@ -242,8 +375,13 @@ void wast_values_format_expect(const struct wast_expect *e, char *buf, size_t le
     case WAST_EXPECT_NONNULL_REF:
         snprintf(buf, len, "%s:non-null", tn);
         return;
+    case WAST_EXPECT_V128_LANES:
     case WAST_EXPECT_EXACT:
         break;
+    }
+    if (e->val.type == WAOT_V128 && e->lane_type[0]) {
+        format_v128(e->val.of.v128, e->lane_type, e->lane_nan, buf, len);
+        return;
     }
     wast_values_format(&e->val, buf, len);
 }

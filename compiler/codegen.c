@@ -422,8 +422,6 @@ int codegen_module(const struct wasm_module *m, const struct waot_compile_option
                    struct codegen_output *out, struct waot_error *err)
 {
     memset(out, 0, sizeof *out);
-    if (m->uses_simd)
-        return waot_fail(err, WAOT_E_UNSUPPORTED, "SIMD is not supported yet");
     static const struct waot_compile_options defaults = {.opt_level = 2};
     if (!opt)
         opt = &defaults;

@@ -158,6 +158,13 @@ void translate_memory_op(struct translate_func *f, enum wasm_op op);
  * out-of-bounds load still traps. */
 void translate_memory_keep_loads(struct translate_func *f, LLVMValueRef v);
 bool translate_memory_handles(enum wasm_op op);
+/* The host address of linear memory for a Wasm address and a memarg offset. */
+LLVMValueRef translate_memory_address(struct translate_func *f, LLVMValueRef addr, uint32_t offset);
+
+/* ---- translate_simd.c ---- */
+/* Every 0xfd (v128) instruction. Reads the immediates. */
+void translate_simd_op(struct translate_func *f, enum wasm_op op);
+bool translate_simd_handles(enum wasm_op op);
 
 /* ---- translate_table.c ---- */
 /* ref.*, table.*, elem.drop, call_indirect. Reads the immediates. */

@@ -9,8 +9,8 @@
  * continuation) emits nothing: its instructions are only parsed, and blocks opened inside
  * it are only counted (dead_depth) so that the matching else/end is found.
  *
- * Memory, table and numeric instructions are delegated to translate_memory.c,
- * translate_table.c and translate_numeric.c.
+ * Memory, table, numeric and SIMD instructions are delegated to translate_memory.c,
+ * translate_table.c, translate_numeric.c and translate_simd.c.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -407,6 +407,7 @@ static void op_global(struct translate_func *f, enum wasm_op op)
     LLVMValueRef glob = translate_vm_array_elem(f, offsetof(struct waot_vmctx, globals), i);
     if (op == WASM_OP_GLOBAL_GET) {
         LLVMValueRef v = LLVMBuildLoad2(f->b, ty, glob, "");
+        LLVMSetAlignment(v, 8); /* struct waot_glob is 8-aligned; a v128 needs no more */
         if (g->type.mutable_)
             translate_vm_tbaa(f, v, TRANSLATE_TBAA_GLOBAL);
         else
@@ -415,6 +416,7 @@ static void op_global(struct translate_func *f, enum wasm_op op)
         return;
     }
     LLVMValueRef st = LLVMBuildStore(f->b, translate_func_pop(f), glob);
+    LLVMSetAlignment(st, 8);
     translate_vm_tbaa(f, st, TRANSLATE_TBAA_GLOBAL);
 }
 
@@ -500,6 +502,9 @@ static void skip_immediates(struct translate_func *f, enum wasm_op op)
     }
     case IMM_MEMORY_INIT: wasm_read_u32(r); wasm_read_u8(r); break;
     case IMM_MEMORY_COPY: wasm_read_u8(r); wasm_read_u8(r); break;
+    case IMM_V128: case IMM_SHUFFLE: wasm_read_bytes(r, 16); break;
+    case IMM_LANE: wasm_read_u8(r); break;
+    case IMM_MEMARG_LANE: wasm_read_u32(r); wasm_read_u32(r); wasm_read_u8(r); break;
     }
 }
 
@@ -544,7 +549,9 @@ static void translate_op(struct translate_func *f, enum wasm_op op)
         op_const(f, op);
         break;
     default:
-        if (translate_memory_handles(op))
+        if (translate_simd_handles(op))
+            translate_simd_op(f, op);
+        else if (translate_memory_handles(op))
             translate_memory_op(f, op);
         else if (translate_table_handles(op))
             translate_table_op(f, op);
@@ -631,8 +638,9 @@ int translate_func_body(struct translate_module *tm, uint32_t index, struct waot
         f.r.where = "codegen";
         while (f.nctl > 0 && !f.failed && !f.r.failed) {
             uint8_t byte = wasm_read_u8(&f.r);
-            int op = byte == WASM_PREFIX_MISC ? wasm_op_lookup(byte, wasm_read_u32(&f.r))
-                                              : wasm_op_lookup(0, byte);
+            int op = byte == WASM_PREFIX_MISC || byte == WASM_PREFIX_SIMD
+                         ? wasm_op_lookup(byte, wasm_read_u32(&f.r))
+                         : wasm_op_lookup(0, byte);
             if (f.r.failed)
                 break;
             if (op < 0) {

@@ -63,6 +63,11 @@ static LLVMValueRef effective_address(struct translate_func *f, LLVMValueRef add
     return translate_vm_gep(f, base, ea);
 }
 
+LLVMValueRef translate_memory_address(struct translate_func *f, LLVMValueRef addr, uint32_t offset)
+{
+    return effective_address(f, addr, offset);
+}
+
 static void load(struct translate_func *f, enum wasm_op op, uint32_t offset)
 {
     LLVMTypeRef ty = access_type(f, op);

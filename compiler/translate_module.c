@@ -116,7 +116,8 @@ LLVMTypeRef translate_module_valtype(struct translate_module *tm, wasm_valtype v
     case WAOT_I64: return tm->t_i64;
     case WAOT_F32: return tm->t_f32;
     case WAOT_F64: return tm->t_f64;
-    default: return tm->t_ptr; /* funcref, externref (v128 never gets here) */
+    case WAOT_V128: return LLVMVectorType(tm->t_i32, 4); /* see translate_simd.h */
+    default: return tm->t_ptr; /* funcref, externref */
     }
 }
 

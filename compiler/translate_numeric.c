@@ -440,7 +440,8 @@ bool numeric_handles(enum wasm_op op)
 {
     if ((unsigned)op >= WASM_OP_COUNT)
         return false;
-    return wasm_opinfo[op].a != OPTY_NONE && wasm_opinfo[op].imm != IMM_MEMARG;
+    return wasm_opinfo[op].a != OPTY_NONE && wasm_opinfo[op].imm != IMM_MEMARG &&
+           wasm_opinfo[op].prefix != WASM_PREFIX_SIMD; /* v128 ops: translate_simd.c */
 }
 
 LLVMValueRef numeric_emit(struct numeric_env *env, enum wasm_op op, LLVMValueRef a, LLVMValueRef b)

@@ -6,7 +6,7 @@
  *
  * Every count read from the module is checked against the bytes left before anything is
  * allocated, and all storage comes from the module's arena. Errors are WAOT_E_MALFORMED
- * with "<section>, offset 0x..: what" (WAOT_E_UNSUPPORTED for SIMD).
+ * with "<section>, offset 0x..: what".
  */
 #include "wasm_decode_int.h"
 
@@ -62,10 +62,7 @@ static void read_tabletype(struct wasm_reader *r, struct wasm_tabletype *t)
         return;
     if (b != WAOT_FUNCREF && b != WAOT_EXTERNREF) {
         r->pos = at;
-        if (b == WAOT_V128)
-            wasm_decode_fail_simd(r);
-        else
-            wasm_reader_fail(r, "malformed reference type 0x%02x", b);
+        wasm_reader_fail(r, "malformed reference type 0x%02x", b);
         return;
     }
     t->elem_type = b;
@@ -430,6 +427,24 @@ static int decode_module(struct wasm_decoder *d, const uint8_t *bytes, size_t le
     return 0;
 }
 
+/* Sets m->uses_simd when a type, global or local is v128 (SIMD opcodes set it while the
+ * bodies are scanned). */
+static void note_simd_types(struct wasm_module *m)
+{
+    for (uint32_t i = 0; i < m->ntypes && !m->uses_simd; i++) {
+        const struct wasm_functype *ft = &m->types[i];
+        for (uint32_t k = 0; k < ft->nparams; k++)
+            m->uses_simd |= ft->params[k] == WAOT_V128;
+        for (uint32_t k = 0; k < ft->nresults; k++)
+            m->uses_simd |= ft->results[k] == WAOT_V128;
+    }
+    for (uint32_t i = 0; i < m->nglobals; i++)
+        m->uses_simd |= m->globals[i].type.type == WAOT_V128;
+    for (uint32_t i = 0; i < m->nfuncs; i++)
+        for (uint32_t k = 0; k < m->funcs[i].nlocal_decls; k++)
+            m->uses_simd |= m->funcs[i].local_decls[k].type == WAOT_V128;
+}
+
 int wasm_decode(struct wasm_module *m, const uint8_t *bytes, size_t len, struct waot_error *err)
 {
     memset(m, 0, sizeof *m);
@@ -439,8 +454,8 @@ int wasm_decode(struct wasm_module *m, const uint8_t *bytes, size_t len, struct 
     struct wasm_decoder d = {.m = m, .err = err};
     int rc = decode_module(&d, bytes, len);
     free(d.blocks);
-    if (rc < 0 && err && err->code == WAOT_E_UNSUPPORTED)
-        m->uses_simd = true;
+    if (rc == 0)
+        note_simd_types(m);
     return rc;
 }
 

@@ -10,21 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-void wasm_decode_fail_simd(struct wasm_reader *r)
-{
-    if (r->failed)
-        return;
-    r->failed = true;
-    if (r->where)
-        waot_fail(r->err, WAOT_E_UNSUPPORTED, "%s, offset 0x%zx: SIMD is not supported yet",
-                  r->where, r->pos);
-    else
-        waot_fail(r->err, WAOT_E_UNSUPPORTED, "offset 0x%zx: SIMD is not supported yet", r->pos);
-}
-
 static bool is_valtype(uint8_t b)
 {
-    return b == WAOT_I32 || b == WAOT_I64 || b == WAOT_F32 || b == WAOT_F64 ||
+    return b == WAOT_I32 || b == WAOT_I64 || b == WAOT_F32 || b == WAOT_F64 || b == WAOT_V128 ||
            b == WAOT_FUNCREF || b == WAOT_EXTERNREF;
 }
 
@@ -37,10 +25,7 @@ wasm_valtype wasm_decode_valtype(struct wasm_reader *r)
     if (is_valtype(b))
         return b;
     r->pos = at;
-    if (b == WAOT_V128)
-        wasm_decode_fail_simd(r);
-    else
-        wasm_reader_fail(r, "malformed value type 0x%02x", b);
+    wasm_reader_fail(r, "malformed value type 0x%02x", b);
     return 0;
 }
 
@@ -156,10 +141,6 @@ static void read_blocktype(struct wasm_reader *r, struct wasm_instr *in)
         in->valtype = 0;
         return;
     }
-    if (b == WAOT_V128) {
-        wasm_decode_fail_simd(r);
-        return;
-    }
     if (is_valtype(b)) {
         r->pos++;
         in->valtype = b;
@@ -187,6 +168,7 @@ int wasm_decode_instr(struct wasm_reader *r, struct wasm_instr *in)
     in->bt_index = false;
     in->valtype_count = 0;
     in->targets = 0;
+    in->lane = 0;
     uint8_t byte = wasm_read_u8(r);
     if (r->failed)
         return -1;
@@ -202,9 +184,15 @@ int wasm_decode_instr(struct wasm_reader *r, struct wasm_instr *in)
             return -1;
         }
     } else if (byte == WASM_PREFIX_SIMD) {
-        r->pos = in->offset;
-        wasm_decode_fail_simd(r);
-        return -1;
+        uint32_t sub = wasm_read_u32(r);
+        if (r->failed)
+            return -1;
+        op = wasm_op_lookup(WASM_PREFIX_SIMD, sub);
+        if (op < 0) {
+            r->pos = in->offset;
+            wasm_reader_fail(r, "illegal opcode 0xfd 0x%x", sub);
+            return -1;
+        }
     } else {
         op = wasm_op_lookup(0, byte);
         if (op < 0) {
@@ -283,6 +271,21 @@ int wasm_decode_instr(struct wasm_reader *r, struct wasm_instr *in)
         read_zero_byte(r);
         read_zero_byte(r);
         break;
+    case IMM_V128:
+    case IMM_SHUFFLE: {
+        const uint8_t *p = wasm_read_bytes(r, 16);
+        if (p)
+            memcpy(in->v128, p, 16);
+        break;
+    }
+    case IMM_LANE:
+        in->lane = wasm_read_u8(r);
+        break;
+    case IMM_MEMARG_LANE:
+        in->a = wasm_read_u32(r);
+        in->b = wasm_read_u32(r);
+        in->lane = wasm_read_u8(r);
+        break;
     }
     return r->failed ? -1 : 0;
 }
@@ -295,7 +298,7 @@ static bool is_constant_op(int op)
 {
     return op == WASM_OP_I32_CONST || op == WASM_OP_I64_CONST || op == WASM_OP_F32_CONST ||
            op == WASM_OP_F64_CONST || op == WASM_OP_REF_NULL || op == WASM_OP_REF_FUNC ||
-           op == WASM_OP_GLOBAL_GET;
+           op == WASM_OP_GLOBAL_GET || op == WASM_OP_V128_CONST;
 }
 
 static void store_const(struct wasm_const_expr *ce, const struct wasm_instr *in)
@@ -318,6 +321,10 @@ static void store_const(struct wasm_const_expr *ce, const struct wasm_instr *in)
         break;
     case WASM_OP_REF_FUNC:
         ce->kind = WASM_CONST_REF_FUNC, ce->type = WAOT_FUNCREF, ce->value.index = in->a;
+        break;
+    case WASM_OP_V128_CONST:
+        ce->kind = WASM_CONST_V128, ce->type = WAOT_V128;
+        memcpy(ce->value.v128, in->v128, 16);
         break;
     case WASM_OP_GLOBAL_GET:
         /* The type is the global's; the validator fills it in. */
@@ -388,6 +395,8 @@ int wasm_decode_expr(struct wasm_decoder *d, struct wasm_reader *r, struct wasm_
             }
             break;
         default:
+            if (wasm_opinfo[in.op].prefix == WASM_PREFIX_SIMD)
+                d->m->uses_simd = true;
             break;
         }
         if (ce) {

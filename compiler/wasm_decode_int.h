@@ -39,19 +39,17 @@ struct wasm_instr {
     bool bt_index;
     uint32_t valtype_count;
     size_t targets;     /* IMM_BR_TABLE: module offset of the label vector's first label */
+    uint8_t lane;       /* IMM_LANE, IMM_MEMARG_LANE: the lane index (not yet checked) */
+    uint8_t v128[16];   /* IMM_V128: the bytes; IMM_SHUFFLE: the 16 lane indices */
 };
 
-/* Reads one instruction. Returns 0, or -1 with r->failed set: malformed (message in
- * r->err), or a SIMD opcode (WAOT_E_UNSUPPORTED). */
+/* Reads one instruction. Returns 0, or -1 with r->failed set (malformed, message in
+ * r->err). */
 int wasm_decode_instr(struct wasm_reader *r, struct wasm_instr *in);
 
-/* Reads a value type byte: one of the number and reference types. v128 fails with
- * WAOT_E_UNSUPPORTED; anything else is malformed. Returns 0 on failure. */
+/* Reads a value type byte: a number type, v128 or a reference type; anything else is
+ * malformed. Returns 0 on failure. */
 wasm_valtype wasm_decode_valtype(struct wasm_reader *r);
-
-/* Records a WAOT_E_UNSUPPORTED SIMD failure at the reader's offset (sticky like any
- * reader failure). */
-void wasm_decode_fail_simd(struct wasm_reader *r);
 
 bool wasm_decode_utf8_valid(const uint8_t *s, size_t len);
 

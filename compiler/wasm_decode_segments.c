@@ -36,10 +36,7 @@ static void read_reftype(struct wasm_reader *r, struct wasm_elem *e)
         return;
     if (t != WAOT_FUNCREF && t != WAOT_EXTERNREF) {
         r->pos = at;
-        if (t == WAOT_V128)
-            wasm_decode_fail_simd(r);
-        else
-            wasm_reader_fail(r, "malformed reference type 0x%02x", t);
+        wasm_reader_fail(r, "malformed reference type 0x%02x", t);
         return;
     }
     e->elem_type = t;

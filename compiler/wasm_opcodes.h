@@ -1,5 +1,5 @@
 /*
- * The one table of Wasm opcodes (non-SIMD; SIMD is its own later table). Decoder,
+ * The one table of Wasm opcodes (the SIMD ones come from wasm_opcodes_simd.h). Decoder,
  * validator and translator read it rather than each growing a switch of names and types.
  *
  * WASM_OPCODES(X) expands X(ENUM, prefix, code, "text", IMM, A, B, R) per opcode:
@@ -15,6 +15,8 @@
 #define WAOT_WASM_OPCODES_H
 
 #include <stdint.h>
+
+#include "wasm_opcodes_simd.h"
 
 enum wasm_imm {
     IMM_NONE,
@@ -40,6 +42,10 @@ enum wasm_imm {
     IMM_TABLE_INIT,    /* elem index, table index */
     IMM_ELEM,          /* elem.drop: elem index */
     IMM_TABLE_COPY,    /* dst table, src table */
+    IMM_V128,          /* v128.const: 16 bytes */
+    IMM_SHUFFLE,       /* i8x16.shuffle: 16 lane index bytes */
+    IMM_LANE,          /* extract/replace_lane: one lane index byte */
+    IMM_MEMARG_LANE,   /* load/store_lane: memarg, then one lane index byte */
 };
 
 #define WASM_OPCODES(X) \
@@ -248,12 +254,16 @@ enum wasm_imm {
 enum wasm_op {
 #define WASM_OP_ENUM(name, prefix, code, text, imm, a, b, r) WASM_OP_##name,
     WASM_OPCODES(WASM_OP_ENUM)
+    WASM_SIMD_OPCODES(WASM_OP_ENUM)
 #undef WASM_OP_ENUM
     WASM_OP_COUNT
 };
 
 /* Operand kinds for the A/B/R columns. */
-enum wasm_opty { OPTY_NONE = 0, OPTY_I32 = 0x7f, OPTY_I64 = 0x7e, OPTY_F32 = 0x7d, OPTY_F64 = 0x7c };
+enum wasm_opty {
+    OPTY_NONE = 0, OPTY_I32 = 0x7f, OPTY_I64 = 0x7e, OPTY_F32 = 0x7d, OPTY_F64 = 0x7c,
+    OPTY_V128 = 0x7b,
+};
 
 struct wasm_opinfo {
     const char *text;
@@ -265,8 +275,8 @@ struct wasm_opinfo {
 
 extern const struct wasm_opinfo wasm_opinfo[WASM_OP_COUNT];
 
-/* Maps a single-byte opcode (prefix 0) or a 0xfc sub-opcode to enum wasm_op; returns -1
- * when the opcode is unknown (0xfd SIMD opcodes are unknown here). */
+/* Maps a single-byte opcode (prefix 0) or a 0xfc/0xfd sub-opcode to enum wasm_op; returns
+ * -1 when the opcode is unknown. */
 int wasm_op_lookup(uint8_t prefix, uint32_t code);
 
 #define WASM_PREFIX_MISC 0xfc

@@ -66,8 +66,6 @@ static int check_const(struct wasm_module *m, struct wasm_const_expr *ce, wasm_v
         ce->type = m->globals[g].type.type;
         break;
     }
-    case WASM_CONST_V128:
-        return waot_fail(err, WAOT_E_UNSUPPORTED, "%s %u: SIMD is not supported yet", what, index);
     default:
         break;
     }

@@ -28,7 +28,7 @@ struct wasm_validate_frame {
 #define UNKNOWN 0
 
 static const wasm_valtype value_types[] = {
-    WAOT_I32, WAOT_I64, WAOT_F32, WAOT_F64, WAOT_FUNCREF, WAOT_EXTERNREF,
+    WAOT_I32, WAOT_I64, WAOT_F32, WAOT_F64, WAOT_V128, WAOT_FUNCREF, WAOT_EXTERNREF,
 };
 
 const char *wasm_validate_type_name(wasm_valtype t)
@@ -272,6 +272,15 @@ static int check_table(struct wasm_validator *v, const struct wasm_instr *in, ui
 static uint32_t natural_align(int op)
 {
     switch (op) {
+    case WASM_OP_V128_LOAD: case WASM_OP_V128_STORE:
+        return 4;
+    case WASM_OP_V128_LOAD8_SPLAT: case WASM_OP_V128_LOAD8_LANE: case WASM_OP_V128_STORE8_LANE:
+        return 0;
+    case WASM_OP_V128_LOAD16_SPLAT: case WASM_OP_V128_LOAD16_LANE: case WASM_OP_V128_STORE16_LANE:
+        return 1;
+    case WASM_OP_V128_LOAD32_SPLAT: case WASM_OP_V128_LOAD32_LANE: case WASM_OP_V128_STORE32_LANE:
+    case WASM_OP_V128_LOAD32_ZERO:
+        return 2;
     case WASM_OP_I32_LOAD8_S: case WASM_OP_I32_LOAD8_U: case WASM_OP_I64_LOAD8_S:
     case WASM_OP_I64_LOAD8_U: case WASM_OP_I32_STORE8: case WASM_OP_I64_STORE8:
         return 0;
@@ -285,6 +294,43 @@ static uint32_t natural_align(int op)
     default:
         return 3;
     }
+}
+
+/* Number of lanes a SIMD lane immediate indexes: from the shape in the name (i8x16.*,
+ * f64x2.*, ...) or the access width of v128.loadN_lane / storeN_lane. */
+static uint32_t simd_lanes(int op)
+{
+    switch (op) {
+    case WASM_OP_V128_LOAD8_LANE: case WASM_OP_V128_STORE8_LANE: return 16;
+    case WASM_OP_V128_LOAD16_LANE: case WASM_OP_V128_STORE16_LANE: return 8;
+    case WASM_OP_V128_LOAD32_LANE: case WASM_OP_V128_STORE32_LANE: return 4;
+    case WASM_OP_V128_LOAD64_LANE: case WASM_OP_V128_STORE64_LANE: return 2;
+    default: break;
+    }
+    const char *t = wasm_opinfo[op].text;
+    if (strncmp(t, "i8x16", 5) == 0)
+        return 16;
+    if (strncmp(t, "i16x8", 5) == 0)
+        return 8;
+    if (strncmp(t, "i32x4", 5) == 0 || strncmp(t, "f32x4", 5) == 0)
+        return 4;
+    return 2;
+}
+
+/* Lane immediates of SIMD instructions, and v128.bitselect's three operands. */
+static int check_simd_special(struct wasm_validator *v, const struct wasm_instr *in)
+{
+    const struct wasm_opinfo *info = &wasm_opinfo[in->op];
+    if (info->imm == IMM_LANE || info->imm == IMM_MEMARG_LANE) {
+        uint32_t n = simd_lanes(in->op);
+        if (in->lane >= n)
+            return fail(v, in, "invalid lane index %u in %s (%u lanes)", in->lane, op_name(in), n);
+    }
+    if (info->imm == IMM_SHUFFLE)
+        for (int i = 0; i < 16; i++)
+            if (in->v128[i] >= 32)
+                return fail(v, in, "invalid lane index %u in i8x16.shuffle", in->v128[i]);
+    return 0;
 }
 
 /* ---- instructions ---- */
@@ -389,9 +435,9 @@ static int check_select(struct wasm_validator *v, const struct wasm_instr *in)
     if (pop(v, in, WAOT_I32, NULL) < 0 || pop(v, in, UNKNOWN, &t1) < 0 ||
         pop(v, in, UNKNOWN, &t2) < 0)
         return -1;
-    if (!is_num(t1) || !is_num(t2))
+    if ((!is_num(t1) && t1 != WAOT_V128) || (!is_num(t2) && t2 != WAOT_V128))
         return fail(v, in, "type mismatch in select: operands are %s and %s; untyped select "
-                    "needs numeric operands", wasm_validate_type_name(t2),
+                    "needs numeric or vector operands", wasm_validate_type_name(t2),
                     wasm_validate_type_name(t1));
     if (t1 != t2 && t1 != UNKNOWN && t2 != UNKNOWN)
         return fail(v, in, "type mismatch in select: operands are %s and %s",
@@ -521,7 +567,16 @@ static int check_memory_ops(struct wasm_validator *v, const struct wasm_instr *i
 static int check_simple(struct wasm_validator *v, const struct wasm_instr *in)
 {
     const struct wasm_opinfo *info = &wasm_opinfo[in->op];
-    if (info->imm == IMM_MEMARG) {
+    if (info->prefix == WASM_PREFIX_SIMD) {
+        if (check_simd_special(v, in) < 0)
+            return -1;
+        if (in->op == WASM_OP_V128_BITSELECT) {
+            if (pop_n(v, in, WAOT_V128, 3) < 0)
+                return -1;
+            return push(v, WAOT_V128);
+        }
+    }
+    if (info->imm == IMM_MEMARG || info->imm == IMM_MEMARG_LANE) {
         if (check_memory(v, in) < 0)
             return -1;
         uint32_t natural = natural_align(in->op);

@@ -252,7 +252,7 @@ static void test_types_imports(void)
 
     header(&b);
     SEC(&b, 1, "\1\x60\1\x7b\0");
-    expect("v128 param", &b, WAOT_E_UNSUPPORTED, "SIMD is not supported yet", hex(0xd), NULL);
+    expect("v128 param", &b, WAOT_OK, NULL);
 }
 
 static void test_code_section(void)
@@ -281,9 +281,13 @@ static void test_code_section(void)
            "illegal opcode 0xd7", NULL);
 
     one_func_prelude(&b);
-    at = CODE(&b, "\0\xfd\x0c\x0b");
-    expect("simd opcode", &b, WAOT_E_UNSUPPORTED, "func 0", hex(at + 1),
-           "SIMD is not supported yet", NULL);
+    at = CODE(&b, "\0\xfd\x9a\x01\x0b");
+    expect("unknown simd opcode", &b, WAOT_E_MALFORMED, "func 0", hex(at + 1),
+           "illegal opcode 0xfd 0x9a", NULL);
+
+    one_func_prelude(&b);
+    CODE(&b, "\0\xfd\x0c\x0b"); /* v128.const needs 16 immediate bytes */
+    expect("simd truncated immediate", &b, WAOT_E_MALFORMED, "func 0", "unexpected end", NULL);
 
     header(&b);
     SEC(&b, 1, "\1\x60\0\0");
@@ -329,6 +333,33 @@ static void test_code_section(void)
 static void test_validation(void)
 {
     struct buf b;
+    /* () -> i32: v128.const 0; i8x16.extract_lane_s LANE */
+    header(&b);
+    SEC(&b, 1, "\1\x60\0\1\x7f");
+    SEC(&b, 3, "\1\0");
+    CODE(&b, "\0\xfd\x0c\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\xfd\x15\x0f\x0b");
+    expect("simd extract_lane 15", &b, WAOT_OK, NULL);
+
+    header(&b);
+    SEC(&b, 1, "\1\x60\0\1\x7f");
+    SEC(&b, 3, "\1\0");
+    CODE(&b, "\0\xfd\x0c\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\xfd\x15\x10\x0b");
+    expect("simd extract_lane 16", &b, WAOT_E_INVALID, "invalid lane index", NULL);
+
+    /* () -> i32: v128.const 0; i64x2.extract_lane 2 (only 2 lanes) */
+    header(&b);
+    SEC(&b, 1, "\1\x60\0\1\x7e");
+    SEC(&b, 3, "\1\0");
+    CODE(&b, "\0\xfd\x0c\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\xfd\x1d\x02\x0b");
+    expect("simd i64x2 lane 2", &b, WAOT_E_INVALID, "invalid lane index", NULL);
+
+    /* v128 result of the wrong type: v128.const into an i32 result */
+    header(&b);
+    SEC(&b, 1, "\1\x60\0\1\x7f");
+    SEC(&b, 3, "\1\0");
+    CODE(&b, "\0\xfd\x0c\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\x0b");
+    expect("simd type mismatch", &b, WAOT_E_INVALID, "type mismatch", NULL);
+
     one_func_prelude(&b);
     CODE(&b, "\0\x00\x6a\x1a\x0b"); /* unreachable; i32.add; drop */
     expect("polymorphic stack", &b, WAOT_OK, NULL);

@@ -199,8 +199,60 @@ static void test_format(void)
     CHECK(strcmp(buf, "f32:nan:arithmetic") == 0);
 }
 
+static void test_v128(void)
+{
+    struct waot_val v;
+    struct wast_expect e;
+    struct waot_error err = {0};
+
+    /* i16 lanes are little-endian in the bytes. */
+    const char *i16[8] = {"1", "65535", "0", "0", "0", "0", "0", "258"};
+    CHECK(wast_values_parse_v128("i16", i16, 8, &v, &err) == 0);
+    CHECK(v.type == WAOT_V128 && v.of.v128[0] == 1 && v.of.v128[1] == 0 && v.of.v128[2] == 0xff &&
+          v.of.v128[3] == 0xff && v.of.v128[14] == 2 && v.of.v128[15] == 1);
+    CHECK(wast_values_parse_v128("i16", i16, 7, &v, &err) < 0 && err.code == WAOT_E_USAGE);
+    const char *big[16] = {"256", "0", "0", "0", "0", "0", "0", "0",
+                           "0", "0", "0", "0", "0", "0", "0", "0"};
+    CHECK(wast_values_parse_v128("i8", big, 16, &v, &err) < 0 && err.code == WAOT_E_USAGE);
+    CHECK(wast_values_parse_v128("i128", big, 16, &v, &err) < 0 && err.code == WAOT_E_USAGE);
+
+    /* f32 lanes with NaN classes: each lane matches on its own. */
+    const char *f32[4] = {"nan:canonical", "nan:arithmetic", "1065353216", "0"};
+    CHECK(wast_values_parse_expect_v128("f32", f32, 4, &e, &err) == 0);
+    CHECK(e.kind == WAST_EXPECT_V128_LANES);
+    struct waot_val got = {.type = WAOT_V128};
+    uint32_t lanes[4] = {0xffc00000u, 0x7fc00001u, 0x3f800000u, 0};
+    memcpy(got.of.v128, lanes, 16); /* little-endian host */
+    CHECK(wast_values_match(&e, &got));
+    lanes[0] = 0x7fc00001u; /* not canonical */
+    memcpy(got.of.v128, lanes, 16);
+    CHECK(!wast_values_match(&e, &got));
+    lanes[0] = 0x7fc00000u;
+    lanes[1] = 0x7f800001u; /* signaling: not arithmetic */
+    memcpy(got.of.v128, lanes, 16);
+    CHECK(!wast_values_match(&e, &got));
+    lanes[1] = 0x7fc00000u;
+    lanes[3] = 0x80000000u; /* -0 is not +0 */
+    memcpy(got.of.v128, lanes, 16);
+    CHECK(!wast_values_match(&e, &got));
+
+    /* Exact v128 expectations compare all 16 bytes. */
+    const char *i64[2] = {"18446744073709551615", "1"};
+    CHECK(wast_values_parse_expect_v128("i64", i64, 2, &e, &err) == 0 && e.kind == WAST_EXPECT_EXACT);
+    memset(got.of.v128, 0xff, 8);
+    memset(got.of.v128 + 8, 0, 8);
+    got.of.v128[8] = 1;
+    CHECK(wast_values_match(&e, &got));
+    got.of.v128[15] = 1;
+    CHECK(!wast_values_match(&e, &got));
+    char buf[200];
+    wast_values_format_expect(&e, buf, sizeof buf);
+    CHECK(strcmp(buf, "v128:i64 0xffffffffffffffff 0x0000000000000001") == 0);
+}
+
 int main(void)
 {
+    test_v128();
     test_parse();
     test_nan_classes();
     test_exact_floats();
