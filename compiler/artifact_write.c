@@ -361,7 +361,7 @@ static const size_t record_size[ART_SEC_COUNT] = {
     [ART_SEC_FIXUPS] = sizeof(struct art_fixup),
 };
 
-/* header | sections (8-aligned) | pad | image (ART_IMAGE_ALIGN-aligned). */
+/* header | sections (8-aligned) | pad | image (aligned to the target's page size). */
 static int assemble(struct writer *w, uint8_t **out, size_t *out_len)
 {
     struct art_header *h = &w->h;
@@ -376,7 +376,9 @@ static int assemble(struct writer *w, uint8_t **out, size_t *out_len)
         h->sections[i].count = (uint32_t)(size / record_size[i]);
         off += size;
     }
-    h->image_offset = (off + ART_IMAGE_ALIGN - 1) & ~(uint64_t)(ART_IMAGE_ALIGN - 1);
+    uint64_t align = w->link.target->page_align;
+    h->image_align = (uint32_t)align;
+    h->image_offset = (off + align - 1) & ~(align - 1);
     h->file_size = h->image_offset + w->link.image_size;
     uint8_t *file = calloc(1, h->file_size);
     if (!file)

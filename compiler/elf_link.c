@@ -585,7 +585,7 @@ static int layout(struct linker *lk, struct elf_link *l)
 {
     lk->text_end = align_up(lk->text_end, 16);
     l->text_size = lk->text_end + (uint64_t)lk->nstubs * lk->t->stub_size;
-    l->rodata_offset = align_up(l->text_size, ART_IMAGE_ALIGN);
+    l->rodata_offset = align_up(l->text_size, lk->t->page_align);
     l->got_offset = align_up(l->rodata_offset + lk->rodata_end, 8);
     l->got_count = lk->got.count;
     l->image_size = l->got_offset + 8 * (uint64_t)lk->got.count;

@@ -32,6 +32,7 @@ struct elf_reloc_target {
     uint16_t machine;          /* EM_X86_64, EM_AARCH64 */
     const char *arch;          /* triple prefix: "x86_64", "aarch64" */
     uint32_t stub_size;        /* bytes of one import-call stub */
+    uint32_t page_align;       /* largest page size of the target's kernels */
     enum elf_reloc_class (*classify)(uint32_t type);
     const char *(*name)(uint32_t type);     /* "R_X86_64_PC32"; a generic name when unknown */
     uint32_t (*width)(uint32_t type);       /* bytes the relocation patches */
@@ -58,7 +59,7 @@ struct elf_link {
     uint8_t *image;            /* malloc'd, image_size bytes, zero padding */
     uint64_t image_size;
     uint64_t text_size;        /* text (and stubs) is [0, text_size) */
-    uint64_t rodata_offset;    /* ART_IMAGE_ALIGN-aligned */
+    uint64_t rodata_offset;    /* target->page_align-aligned */
     uint64_t got_offset;
     uint32_t got_count;
     uint32_t nfixups;

@@ -222,6 +222,7 @@ const struct elf_reloc_target elf_reloc_aarch64 = {
     .machine = EM_AARCH64,
     .arch = "aarch64",
     .stub_size = 16,
+    .page_align = 65536,
     .classify = a64_classify,
     .name = a64_name,
     .width = a64_width,

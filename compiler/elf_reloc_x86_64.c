@@ -117,6 +117,7 @@ const struct elf_reloc_target elf_reloc_x86_64 = {
     .machine = EM_X86_64,
     .arch = "x86_64",
     .stub_size = 8,
+    .page_align = 4096,
     .classify = x86_classify,
     .name = x86_name,
     .width = x86_width,

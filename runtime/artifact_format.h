@@ -16,10 +16,12 @@
 #include <stdint.h>
 
 #define ART_MAGIC "WAOTART\0"     /* 8 bytes */
-#define ART_FORMAT_VERSION 1u
-/* Alignment of the image in the file and of rodata inside the image: the largest page
- * size waot supports (aarch64 kernels with 64 KiB pages), so mmap and mprotect work. */
+#define ART_FORMAT_VERSION 2u
+/* The image's alignment in the file and rodata's inside the image is the target's largest
+ * page size (header field image_align: 4 KiB for x86_64; 64 KiB for aarch64, whose kernels
+ * may use 64 KiB pages), so that mmap and mprotect work; ART_IMAGE_ALIGN bounds it. */
 #define ART_IMAGE_ALIGN 65536u
+#define ART_IMAGE_ALIGN_MIN 4096u
 #define ART_NO_STRING UINT32_MAX  /* string reference meaning "none" */
 #define ART_NO_CODE UINT64_MAX    /* code offset of imported functions */
 
@@ -75,10 +77,10 @@ struct art_header {
     char cpu[64];              /* CPU name, NUL-padded */
     uint8_t wasm_sha256[32];   /* digest of the source module bytes */
     uint64_t file_size;
-    uint64_t image_offset;     /* file offset of the image, ART_IMAGE_ALIGN-aligned */
+    uint64_t image_offset;     /* file offset of the image, image_align-aligned */
     uint64_t image_size;       /* text | pad | rodata | got */
     uint64_t text_size;        /* text is [0, text_size) of the image */
-    uint64_t rodata_offset;    /* image offset, ART_IMAGE_ALIGN-aligned; rodata+got to the end */
+    uint64_t rodata_offset;    /* image offset, image_align-aligned; rodata+got to the end */
     uint64_t got_offset;       /* image offset of the import table (8-aligned) */
     uint32_t got_count;        /* 8-byte slots; all are filled by fixups */
     uint32_t features;         /* string: "+feat,+feat" the code needs (may be empty) */
@@ -86,7 +88,7 @@ struct art_header {
     uint32_t has_start;
     uint32_t start;            /* function index when has_start */
     uint32_t nimported_funcs, nimported_tables, nimported_memories, nimported_globals;
-    uint32_t reserved;
+    uint32_t image_align;      /* power of two in [ART_IMAGE_ALIGN_MIN, ART_IMAGE_ALIGN] */
     struct art_section sections[ART_SEC_COUNT];
 };
 static_assert(sizeof(struct art_header) % 8 == 0, "art_header alignment");

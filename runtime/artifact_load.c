@@ -138,10 +138,16 @@ static int check_header(struct loader *ld)
     if (h->file_size != ld->size)
         return bad(ld, "size %zu differs from the recorded %llu (truncated?)", ld->size,
                    (unsigned long long)h->file_size);
-    if (h->image_offset % ART_IMAGE_ALIGN || h->image_offset > ld->size ||
+    uint64_t align = h->image_align, page = (uint64_t)sysconf(_SC_PAGESIZE);
+    if (align < ART_IMAGE_ALIGN_MIN || align > ART_IMAGE_ALIGN || (align & (align - 1)))
+        return bad(ld, "bad image alignment %llu", (unsigned long long)align);
+    if (align < page)
+        return bad(ld, "image aligned to %llu bytes, but this machine's pages are %llu; recompile",
+                   (unsigned long long)align, (unsigned long long)page);
+    if (h->image_offset % align || h->image_offset > ld->size ||
         h->image_size > ld->size - h->image_offset)
         return bad(ld, "image out of range");
-    if (h->text_size > h->rodata_offset || h->rodata_offset % ART_IMAGE_ALIGN ||
+    if (h->text_size > h->rodata_offset || h->rodata_offset % align ||
         h->rodata_offset > h->got_offset || h->got_offset % 8 || h->got_offset > h->image_size ||
         (uint64_t)h->got_count > (h->image_size - h->got_offset) / 8)
         return bad(ld, "bad image layout (text 0x%llx, rodata 0x%llx, got 0x%llx)",

@@ -451,6 +451,15 @@ static void test_corruption(const uint8_t *art, size_t len)
     h->format_version++;
     expect_reject(b, len, "format version", "version");
     RESET();
+    h->image_align = 0;
+    expect_reject(b, len, "image alignment 0", "alignment");
+    RESET();
+    h->image_align = 3000;
+    expect_reject(b, len, "image alignment not a power of two", "alignment");
+    RESET();
+    h->image_align = 1u << 17;
+    expect_reject(b, len, "image alignment above 64 KiB", "alignment");
+    RESET();
     h->waot_version[0] ^= 1;
     expect_reject(b, len, "waot version", "waot version");
     RESET();
@@ -558,7 +567,9 @@ static void test_x86_64(void)
     CHECK(artifact_write(&m, &cg, &art2, &len2, &err) == 0);
     CHECK(len == len2 && memcmp(art, art2, len) == 0); /* deterministic */
     const struct art_header *h = (const struct art_header *)art;
-    CHECK(h->image_offset % ART_IMAGE_ALIGN == 0 && h->rodata_offset % ART_IMAGE_ALIGN == 0);
+    /* x86_64 images are aligned to 4 KiB pages (small artifacts stay small). */
+    CHECK(h->image_align == 4096 && h->image_offset % 4096 == 0 && h->rodata_offset % 4096 == 0);
+    CHECK(len < ART_IMAGE_ALIGN); /* this small module's artifact fits in less than 64 KiB */
     CHECK(strcmp(h->triple, triple) == 0);
 
     struct rt_module *rm = rt_module_open_memory(art, len, &err);
