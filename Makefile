@@ -7,9 +7,9 @@ JOBS ?= 2
 # LLVM library under glibc 2.36 ("DTLS 6 at 0x334-0x3000001436") and its tracer crashes at
 # exit after an in-process compile; leak checking itself stays on.
 ASAN_OPTIONS := detect_leaks=1:abort_on_error=0:intercept_tls_get_addr=0
-DEB_PACKAGES := cmake make gcc llvm-16-dev libjansson-dev libssl-dev wabt wasi-libc lld-16 libclang-rt-16-dev-wasm32 clang-16
+DEB_PACKAGES := cmake make gcc llvm-16-dev libjansson-dev libssl-dev wabt wasi-libc lld-16 libclang-rt-16-dev-wasm32 clang-16 libarchive-dev umoci skopeo
 
-.PHONY: all build deps test test-release asan test-asan clean
+.PHONY: all build deps demo test test-release asan test-asan clean
 
 all: build
 
@@ -33,6 +33,13 @@ build-asan/CMakeCache.txt:
 
 asan: build-asan/CMakeCache.txt
 	cmake --build build-asan -j$(JOBS)
+
+# `make demo`: installs what is missing, builds, packs examples/hello (built to wasm32-wasi
+# by the build) as an OCI image with `waot image build` and runs it with `waot run`, cold
+# (empty cache: compiles) and warm (from the cache), printing both times.
+demo: deps
+	$(MAKE) build
+	bash examples/demo.sh build
 
 test-release: deps
 	$(MAKE) build

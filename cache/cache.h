@@ -1,7 +1,7 @@
 /*
  * Compiled-code cache: the first run of a module compiles it, later runs map the artifact
- * from here. `waot run`, `waot compile` and (later) `waot prewarm` and the cache
- * management commands all go through this API. libc + libcrypto only, never LLVM.
+ * from here. `waot run`, `waot compile`, `waot prewarm` and `waot cache ls|gc|rm` all go
+ * through this API. libc + libcrypto only, never LLVM.
  *
  * Layout of the cache directory (created 0700 with its parents):
  *   artifacts/<key>.waot     an artifact; <key> is 64 lowercase hex digits
@@ -175,5 +175,21 @@ void cache_unlock(struct cache *c, struct cache_lock *lk);
  * an hour or so: a temporary younger than that may belong to a publish in progress).
  * Returns how many files went, or -1 with WAOT_E_IO naming the directory. */
 int cache_gc_leftovers(struct cache *c, int64_t min_age_ns, struct waot_error *err);
+
+/* Last use of an entry: the later of its access time (refreshed by cache_lookup on a hit)
+ * and its publish time. */
+int64_t cache_entry_last_use(const struct cache_entry_info *e);
+
+struct cache_gc_report {
+    uint64_t entries_before, bytes_before;   /* what the directory held */
+    uint64_t entries_removed, bytes_removed; /* what went */
+};
+
+/* Evicts entries until the total size of those left is at most max_bytes: untrusted ones
+ * (which lookup would not return anyway) first, then least recently used first (ties by
+ * key). An entry that a running process has mapped stays valid for it. 0 with r filled,
+ * or -1 with WAOT_E_IO naming the path. */
+int cache_gc_lru(struct cache *c, uint64_t max_bytes, struct cache_gc_report *r,
+                 struct waot_error *err);
 
 #endif

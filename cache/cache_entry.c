@@ -2,7 +2,8 @@
  * Cache entries: artifacts/<key>.waot. Lookup trusts an entry only if it is a regular,
  * non-empty file of ours that nobody else can write (it is native code we will map and
  * run); anything else is a miss that the next publish replaces. Publishing goes through
- * cache_write_atomic, so a reader sees a whole entry or none. Whether the bytes are a good
+ * cache_write_atomic, so a reader sees a whole entry or none. A hit refreshes the entry's
+ * access time, which `waot cache gc` reads as its last use. Whether the bytes are a good
  * artifact is for the loader to decide; the caller discards an entry it rejects.
  */
 #include <dirent.h>
@@ -11,11 +12,15 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cache_internal.h"
 
 #define ENTRY_SUFFIX ".waot"
+/* A hit refreshes the entry's access time (its "last use" for `waot cache gc`) when it is
+ * older than this; the file system's relatime rule would otherwise keep it for a day. */
+#define TOUCH_AFTER_NS 1000000000LL
 
 static void entry_name(const uint8_t key[CACHE_KEY_SIZE], char name[CACHE_HEX_SIZE + 8])
 {
@@ -44,6 +49,15 @@ int cache_lookup(struct cache *c, const uint8_t key[CACHE_KEY_SIZE], char *path_
     struct stat st;
     if (fstatat(c->artifacts_fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !trusted_entry(c, &st))
         return 0;
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    int64_t now_ns = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
+    int64_t atime_ns = (int64_t)st.st_atim.tv_sec * 1000000000 + st.st_atim.tv_nsec;
+    if (now_ns - atime_ns > TOUCH_AFTER_NS) {
+        /* best effort: a read-only cache still serves hits */
+        const struct timespec times[2] = {{.tv_nsec = UTIME_NOW}, {.tv_nsec = UTIME_OMIT}};
+        (void)utimensat(c->artifacts_fd, name, times, AT_SYMLINK_NOFOLLOW);
+    }
     return cache_entry_path(c, key, path_out, size) == 0 ? 1 : 0;
 }
 

@@ -1,14 +1,15 @@
 /*
  * Housekeeping for the cache directory: removes what crashed processes leave behind
- * (temporaries of an interrupted publish, lock files of a dead compiler). Entries
- * themselves are enumerated with cache_foreach and removed with cache_discard by whoever
- * decides a policy (`waot cache gc`). A lock file is removed only after winning its lock
+ * (temporaries of an interrupted publish, lock files of a dead compiler), and evicts
+ * entries least recently used first down to a size limit (`waot cache gc --max-size`).
+ * A lock file is removed only after winning its lock
  * without waiting, and the removal happens while holding it, as cache_unlock does, so a
  * running compile is never disturbed.
  */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -80,4 +81,83 @@ int cache_gc_leftovers(struct cache *c, int64_t min_age_ns, struct waot_error *e
         return -1;
     int d = sweep(c, c->digests_fd, "digests", cutoff, err);
     return d < 0 ? -1 : a + d;
+}
+
+int64_t cache_entry_last_use(const struct cache_entry_info *e)
+{
+    return e->atime_ns > e->mtime_ns ? e->atime_ns : e->mtime_ns;
+}
+
+struct gc_item {
+    uint8_t key[CACHE_KEY_SIZE];
+    uint64_t size;
+    int64_t last_use_ns;
+    int trusted;
+};
+
+struct gc_list {
+    struct gc_item *items;
+    size_t count, cap;
+    int oom;
+};
+
+static int gc_collect(const struct cache_entry_info *e, void *arg)
+{
+    struct gc_list *l = arg;
+    if (l->count == l->cap) {
+        size_t cap = l->cap ? 2 * l->cap : 64;
+        struct gc_item *n = realloc(l->items, cap * sizeof *n);
+        if (!n) {
+            l->oom = 1;
+            return 1;
+        }
+        l->items = n;
+        l->cap = cap;
+    }
+    struct gc_item *it = &l->items[l->count++];
+    memcpy(it->key, e->key, CACHE_KEY_SIZE);
+    it->size = e->size;
+    it->last_use_ns = cache_entry_last_use(e);
+    it->trusted = e->trusted;
+    return 0;
+}
+
+/* Eviction order: untrusted first, then oldest last use, then key. */
+static int gc_order(const void *pa, const void *pb)
+{
+    const struct gc_item *a = pa, *b = pb;
+    if (a->trusted != b->trusted)
+        return a->trusted - b->trusted;
+    if (a->last_use_ns != b->last_use_ns)
+        return a->last_use_ns < b->last_use_ns ? -1 : 1;
+    return memcmp(a->key, b->key, CACHE_KEY_SIZE);
+}
+
+int cache_gc_lru(struct cache *c, uint64_t max_bytes, struct cache_gc_report *r,
+                 struct waot_error *err)
+{
+    memset(r, 0, sizeof *r);
+    struct gc_list l = {0};
+    int rc = cache_foreach(c, gc_collect, &l, err);
+    if (rc < 0 || l.oom) {
+        free(l.items);
+        return rc < 0 ? -1 : waot_fail(err, WAOT_E_NOMEM, "out of memory listing %s/artifacts", c->dir);
+    }
+    uint64_t total = 0;
+    for (size_t i = 0; i < l.count; i++)
+        total += l.items[i].size;
+    r->entries_before = l.count;
+    r->bytes_before = total;
+    qsort(l.items, l.count, sizeof *l.items, gc_order);
+    for (size_t i = 0; i < l.count && total > max_bytes; i++) {
+        if (cache_discard(c, l.items[i].key, err) < 0) {
+            free(l.items);
+            return -1;
+        }
+        total -= l.items[i].size;
+        r->entries_removed++;
+        r->bytes_removed += l.items[i].size;
+    }
+    free(l.items);
+    return 0;
 }

@@ -6,7 +6,11 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cache_cmd.h"
 #include "compile_cmd.h"
+#include "image_build_cmd.h"
+#include "image_cmd.h"
+#include "prewarm_cmd.h"
 #include "run_cmd.h"
 #include "wast.h"
 
@@ -29,6 +33,14 @@ static void print_help(FILE *f)
             "                      run WebAssembly spec test scripts\n"
             "  run [OPTIONS] [--] FILE.wasm [ARGS...]\n"
             "                      run a WASI command (waot run --help for the options)\n"
+            "  prewarm [--target T] [--cpu C] [--opt-level N] [-q] IMAGE_OR_WASM...\n"
+            "                      compile into the cache ahead of time, without running\n"
+            "  cache ls|gc|rm      list the compiled-code cache, evict least recently used\n"
+            "                      entries (gc --max-size SIZE), remove entries (rm KEY|--all)\n"
+            "  image import|ls|rm|inspect\n"
+            "                      manage the local image store (waot image --help)\n"
+            "  image build FILE.wasm -t NAME[:TAG] [-o OUT.tar] [--entrypoint ARG] [--env K=V]\n"
+            "                      pack a module as an OCI image archive (wasip1/wasm)\n"
             "  version             print the version\n"
             "  help                print this help\n"
             "\n"
@@ -51,6 +63,14 @@ int main(int argc, char **argv)
         return wast_main(argc - 1, argv + 1);
     if (strcmp(cmd, "run") == 0)
         return run_cmd_main(argc - 1, argv + 1);
+    if (strcmp(cmd, "prewarm") == 0)
+        return prewarm_cmd_main(argc - 1, argv + 1);
+    if (strcmp(cmd, "cache") == 0)
+        return cache_cmd_main(argc - 1, argv + 1);
+    if (strcmp(cmd, "image") == 0 && argc > 2 && strcmp(argv[2], "build") == 0)
+        return image_build_cmd_main(argc - 2, argv + 2);
+    if (strcmp(cmd, "image") == 0)
+        return image_cmd_main(argc - 1, argv + 1);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         printf("waot %s\n", WAOT_VERSION);
         return 0;

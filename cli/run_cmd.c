@@ -13,13 +13,18 @@
 #include <string.h>
 
 #include "launch.h"
+#include "progress.h"
 #include "run_env.h"
+#include "run_image.h"
 
 #define EXIT_WAOT 125
 #define EXIT_TRAP 134
 
 static const char run_usage[] =
-    "usage: waot run [OPTIONS] [--] FILE.wasm [ARGS...]\n"
+    "usage: waot run [OPTIONS] [--] FILE.wasm|IMAGE [ARGS...]\n"
+    "  IMAGE: an OCI archive or docker-archive tar, an OCI layout directory or a stored name\n"
+    "      --rm                  discard the image run's writable layer afterwards\n"
+    "      --read-only           preopen the image's root file system read-only\n"
     "  -e, --env KEY[=VALUE]     set a guest environment variable (KEY alone: the host's value)\n"
     "      --env-file FILE       read KEY=VALUE lines (# comments) into the environment\n"
     "  -v, --volume HOST:GUEST[:ro|:rw]\n"
@@ -28,7 +33,8 @@ static const char run_usage[] =
     "      --invoke NAME         call exported function NAME with ARGS, print its results\n"
     "      --argv0 NAME          guest argv[0] (default: the module's file name)\n"
     "      --opt-level N         optimisation level 0-3 when compiling (default 2)\n"
-    "      --cache-dir DIR       compiled-code cache (default: $WAOT_CACHE_DIR, ~/.cache/waot)\n";
+    "      --cache-dir DIR       compiled-code cache (default: $WAOT_CACHE_DIR, ~/.cache/waot)\n"
+    "  -q, --quiet               no compile progress on a terminal\n";
 
 struct run_opts {
     struct launch_spec spec;
@@ -37,6 +43,10 @@ struct run_opts {
     char **vol_strings;
     size_t nvolumes;
     const char *argv0;
+    bool quiet;
+    bool rm, read_only;            /* images only */
+    int nrest;                     /* ARGS after the module or image */
+    char **rest;
 };
 
 static int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -131,7 +141,13 @@ static int parse(int argc, char **argv, struct run_opts *o, int *done)
             *done = 1;
             return 0;
         }
-        if (option(argc, argv, &i, "-e", "--env", &v)) {
+        if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
+            o->quiet = true;
+        } else if (strcmp(a, "--rm") == 0) {
+            o->rm = true;
+        } else if (strcmp(a, "--read-only") == 0) {
+            o->read_only = true;
+        } else if (option(argc, argv, &i, "-e", "--env", &v)) {
             if (!v)
                 return fail("%s needs KEY=VALUE", a);
             if (run_env_add(&o->env, v, &err) < 0)
@@ -178,6 +194,8 @@ static int parse(int argc, char **argv, struct run_opts *o, int *done)
         return fail("no module file given (waot run [OPTIONS] FILE.wasm [ARGS...])");
     s->module_path = argv[i++];
     int nrest = argc - i;
+    o->nrest = nrest;
+    o->rest = argv + i;
     if (s->invoke) {
         s->ninvoke_args = nrest;
         s->invoke_args = (const char *const *)(argv + i);
@@ -228,13 +246,39 @@ int run_cmd_main(int argc, char **argv)
         opts_free(&o);
         return status;
     }
+    /* an image instead of a .wasm file: rewrite the spec from the image (run_image.c) */
+    const char *const *own_argv = o.spec.argv;
+    const char *shown = o.spec.module_path; /* what the progress line names: the argument */
+    struct run_image *img = NULL;
+    if (run_image_wanted(o.spec.module_path)) {
+        struct run_image_opts io = {.nargs = o.nrest, .args = o.rest, .argv0 = o.argv0,
+                                    .read_only = o.read_only, .rm = o.rm, .quiet = o.quiet};
+        img = malloc(sizeof *img);
+        status = img ? run_image_setup(img, &o.spec, o.spec.module_path, &io) : fail("out of memory");
+        if (status != 0) {
+            if (img)
+                run_image_cleanup(img);
+            free(img);
+            o.spec.argv = own_argv;
+            opts_free(&o);
+            return status;
+        }
+    }
     struct launch_result *res = malloc(sizeof *res);
     if (!res) {
+        if (img)
+            run_image_cleanup(img);
+        free(img);
+        o.spec.argv = own_argv;
         opts_free(&o);
         return fail("out of memory");
     }
     struct waot_error err = {0};
-    if (launch_run(&o.spec, res, &err) == 0) {
+    struct progress prog;
+    progress_attach(&prog, &o.spec.compile, shown, o.quiet);
+    int rc = launch_run(&o.spec, res, &err);
+    progress_finish(&prog);
+    if (rc == 0) {
         status = res->exit_code;
         for (size_t k = 0; k < res->nresults; k++) {
             char buf[128];
@@ -251,6 +295,10 @@ int run_cmd_main(int argc, char **argv)
         status = EXIT_WAOT;
     }
     free(res);
+    if (img)
+        run_image_cleanup(img);
+    free(img);
+    o.spec.argv = own_argv;
     opts_free(&o);
     return status;
 }

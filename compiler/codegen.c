@@ -8,7 +8,8 @@
  * thread count or timing; partition 0 also holds every trampoline. Worker threads take
  * partitions through an atomic counter, the costliest first (optimisation time grows
  * faster than function size), so that one big partition does not finish last alone; a
- * module of one partition creates no thread.
+ * module of one partition creates no thread. The optional progress callback of the compile
+ * options hears of each finished partition (functions done of total), one call at a time.
  *
  * Debug aids: WAOT_VERIFY=1 verifies the IR (always on in builds without NDEBUG);
  * WAOT_DUMP_IR=path writes the IR before optimisation (path.<p> for partition p > 0),
@@ -60,6 +61,11 @@ struct job {
     atomic_bool stop;
     bool verify;
     bool timing;
+    /* opt->progress, called under progress_lock so that callers need no locking */
+    void (*progress)(void *arg, uint32_t done, uint32_t total);
+    void *progress_arg;
+    pthread_mutex_t progress_lock;
+    uint32_t funcs_done, funcs_total;
 };
 
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
@@ -358,6 +364,18 @@ done:
     return rc;
 }
 
+/* Reports partition p (or, with p == UINT32_MAX, the start) to the progress callback. */
+static void report_progress(struct job *job, uint32_t p)
+{
+    if (!job->progress)
+        return;
+    pthread_mutex_lock(&job->progress_lock);
+    if (p != UINT32_MAX)
+        job->funcs_done += job->parts[p].last - job->parts[p].first;
+    job->progress(job->progress_arg, job->funcs_done, job->funcs_total);
+    pthread_mutex_unlock(&job->progress_lock);
+}
+
 static void *worker(void *arg)
 {
     struct job *job = arg;
@@ -371,6 +389,8 @@ static void *worker(void *arg)
         if (compile_partition(job, p, &job->errs[p]) < 0) {
             job->failed[p] = 1;
             atomic_store(&job->stop, true);
+        } else {
+            report_progress(job, p);
         }
     }
     return NULL;
@@ -453,6 +473,12 @@ int codegen_module(const struct wasm_module *m, const struct waot_compile_option
     qsort_r(job.order, job.nparts, sizeof *job.order, cmp_cost, job.parts);
     atomic_init(&job.next, 0);
     atomic_init(&job.stop, false);
+    job.progress = opt->progress;
+    job.progress_arg = opt->progress_arg;
+    pthread_mutex_init(&job.progress_lock, NULL);
+    for (uint32_t p = 0; p < job.nparts; p++)
+        job.funcs_total += job.parts[p].last - job.parts[p].first;
+    report_progress(&job, UINT32_MAX);
 
     unsigned nthreads = thread_count(opt, job.nparts);
     if (nthreads <= 1) {
@@ -460,6 +486,8 @@ int codegen_module(const struct wasm_module *m, const struct waot_compile_option
             if (compile_partition(&job, p, &job.errs[p]) < 0) {
                 job.failed[p] = 1;
                 break;
+            } else {
+                report_progress(&job, p);
             }
     } else {
         run_workers(&job, nthreads);
@@ -485,6 +513,8 @@ done:
     free(job.errs);
     free(job.failed);
     free(job.order);
+    if (job.progress)
+        pthread_mutex_destroy(&job.progress_lock);
     return rc;
 }
 

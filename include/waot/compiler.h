@@ -18,7 +18,7 @@
 extern "C" {
 #endif
 
-#define WAOT_COMPILER_ABI 1
+#define WAOT_COMPILER_ABI 2
 #define WAOT_COMPILER_SYMBOL "waot_compiler_v1"
 
 struct waot_compile_options {
@@ -26,6 +26,11 @@ struct waot_compile_options {
     const char *triple;  /* NULL: the host ("x86_64-unknown-linux-gnu", "aarch64-unknown-linux-gnu") */
     const char *cpu;     /* NULL: the host CPU when triple is the host, else "generic" */
     int threads;         /* codegen threads; 0: one per online CPU */
+    /* Optional (NULL: none; since ABI 2). Called with done = 0 when code generation starts,
+     * then whenever a batch of functions is finished, from the compiling threads but never
+     * two calls at once; done == total at the end. Must not call back into the compiler. */
+    void (*progress)(void *arg, uint32_t done, uint32_t total);
+    void *progress_arg;
 };
 
 struct waot_compiler {
