@@ -147,7 +147,8 @@ static int list_entries(struct cache *c, struct cache_rows *l, struct waot_error
         return -1;
     if (l->oom)
         return waot_fail(err, WAOT_E_NOMEM, "out of memory listing %s", c->dir);
-    qsort(l->rows, l->count, sizeof *l->rows, by_last_use);
+    if (l->count) /* an empty cache has no rows array to sort */
+        qsort(l->rows, l->count, sizeof *l->rows, by_last_use);
     return 0;
 }
 
