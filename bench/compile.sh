@@ -56,7 +56,7 @@ if [ $skip_spec = 0 ]; then
   # and plain {"type": "module", ...} commands name them.
   for j in "$work"/spec/*.json; do
     grep -o '"type": "module", "line": [0-9]*, \("name": "[^"]*", \)\?"filename": "[^"]*"' "$j" |
-      sed 's/.*"filename": "\([^"]*\)"/\1/'
+      sed 's/.*"filename": "\([^"]*\)"/\1/' || true   # some scripts define no module
   done > "$work/valid.txt"
   while read -r f; do
     r=$(compile_one "$work/spec/$f")
