@@ -11,8 +11,12 @@
 #    (fresh cache directory every run, so it includes compiling) and warm (cached), medians
 #    measured with hyperfine, and the peak RSS of each (median of /usr/bin/time %M).
 #
+# 3. Start time of the example image (bench/start.sh): native static exec of
+#    examples/hello/hello.c vs warm `waot run IMAGE` (store name, archive, layout) and cold
+#    (fresh cache), medians and ratios. --no-image skips it.
+#
 #   bench/run.sh [--runs N] [--hello-runs N] [--kernels "nbody fib ..."] [--no-gcc]
-#                [--no-node] [--no-hello] [--build DIR]
+#                [--no-node] [--no-hello] [--no-image] [--build DIR]
 # Environment: WAOT (default build/waot), CLANG (default /usr/lib/llvm-16/bin/clang), GCC.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -26,11 +30,12 @@ kernels="nbody fannkuch sha256 matmul hashtable fib cholesky jacobi floyd"
 use_gcc=1
 use_node=1
 do_hello=1
+do_image=1
 build=
 
 usage() {
     echo "usage: $0 [--runs N] [--hello-runs N] [--kernels LIST] [--no-gcc] [--no-node]" \
-         "[--no-hello] [--build DIR]" >&2
+         "[--no-hello] [--no-image] [--build DIR]" >&2
     exit 2
 }
 while [ $# -gt 0 ]; do
@@ -41,6 +46,7 @@ while [ $# -gt 0 ]; do
     --no-gcc) use_gcc=0; shift ;;
     --no-node) use_node=0; shift ;;
     --no-hello) do_hello=0; shift ;;
+    --no-image) do_image=0; shift ;;
     --build) build=$2; shift 2 ;;
     *) usage ;;
     esac
@@ -223,7 +229,17 @@ row+=("(n) = kernels counted")
 printf "$fmt" "${row[@]}"
 
 # ---- start time ----
-[ $do_hello = 1 ] || exit 0
+# start_image: the example image's start time (bench/start.sh)
+start_image() {
+    [ $do_image = 1 ] || return 0
+    local ex=${WASM:-$top/build/examples/hello.wasm}
+    [ -f "$ex" ] || { echo "no example module at $ex: no image start-time figures"; return 0; }
+    WAOT=$waot WASM=$ex bash "$here/start.sh" --runs "$hello_runs" --build "$b/start"
+}
+if [ $do_hello = 0 ]; then
+    start_image
+    exit 0
+fi
 command -v hyperfine >/dev/null || { echo "hyperfine not installed: no start-time figures"; exit 0; }
 # hf NAME RUNS [hyperfine options...] -- COMMAND: prints the median in ms
 hf() {
@@ -264,3 +280,4 @@ if [ $use_node = 1 ]; then
     printf "%-34s %9s %9s %9s\n" "node 20 WASI" "$node_ms" "$(ratio "$node_ms")" "$node_rss"
 fi
 echo "# hello.wasm: $(stat -c %s "$b/hello.wasm") bytes; cold runs: $cold_runs, warm/native runs: $hello_runs"
+start_image

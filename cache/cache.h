@@ -113,6 +113,22 @@ void cache_close(struct cache *c);
  * write the memo is not an error. */
 int cache_module_digest(struct cache *c, const char *path, uint8_t digest[CACHE_KEY_SIZE],
                         struct waot_error *err);
+/* File-state memos, the mechanism behind cache_module_digest, for other callers too (the
+ * image store memoises archive -> manifest digest with it): a one-line value remembered
+ * for a file while its device, inode, size, mtime and ctime (ns) stay the same. The memo
+ * is dir_fd/<dev>-<ino><suffix>, text "<magic>\n<dev> <ino> <size> <mtime> <ctime> <value>\n";
+ * it is used only when it belongs to uid, is not group/other-writable and matches st
+ * exactly. cache_memo_get: 1 and value filled, 0 when there is no usable memo.
+ * cache_memo_stable: 1 when a file hashed through fd (bytes_read bytes, stat st before)
+ * did not change meanwhile and its ctime is at least racy_ns old, so a memo is safe.
+ * cache_memo_put: publishes the memo (temp + rename); -1 when it cannot (harmless). */
+#define CACHE_MEMO_VALUE_MAX 1024
+struct stat;
+int cache_memo_get(int dir_fd, uid_t uid, const char *magic, const char *suffix,
+                   const struct stat *st, char *value, size_t size);
+int cache_memo_stable(const struct stat *st, int fd, uint64_t bytes_read, int64_t racy_ns);
+int cache_memo_put(int dir_fd, const char *magic, const char *suffix, const struct stat *st,
+                   const char *value);
 /* SHA-256 of a buffer; -1 (no error record) only if libcrypto fails. */
 int cache_sha256(const void *data, size_t len, uint8_t out[CACHE_KEY_SIZE]);
 /* Writes the code identity for opt (NULL: defaults) into buf, e.g.

@@ -31,7 +31,9 @@
 
 int cache_sha256(const void *data, size_t len, uint8_t out[CACHE_KEY_SIZE])
 {
-    return SHA256(data, len, out) ? 0 : -1;
+    /* not SHA256(): in OpenSSL 3 the one-shot goes through EVP (config file, providers) */
+    SHA256_CTX ctx;
+    return SHA256_Init(&ctx) && SHA256_Update(&ctx, data, len) && SHA256_Final(out, &ctx) ? 0 : -1;
 }
 
 void cache_hex(const uint8_t key[CACHE_KEY_SIZE], char out[CACHE_HEX_SIZE])
@@ -116,54 +118,92 @@ out:
     return rc;
 }
 
-static void memo_name(const struct stat *st, char *buf, size_t size)
+static void memo_name(const struct stat *st, const char *suffix, char *buf, size_t size)
 {
-    snprintf(buf, size, "%" PRIx64 "-%" PRIx64 ".memo", (uint64_t)st->st_dev, (uint64_t)st->st_ino);
+    snprintf(buf, size, "%" PRIx64 "-%" PRIx64 "%s", (uint64_t)st->st_dev, (uint64_t)st->st_ino,
+             suffix);
 }
 
-static void memo_format(const struct stat *st, const uint8_t digest[CACHE_KEY_SIZE], char *buf,
-                        size_t size)
+/* The memo's text is a pure function of (magic, st, value). */
+static int memo_format(const char *magic, const struct stat *st, const char *value, char *buf,
+                       size_t size)
 {
-    char hex[CACHE_HEX_SIZE];
-    cache_hex(digest, hex);
-    snprintf(buf, size, MEMO_MAGIC "\n%" PRIu64 " %" PRIu64 " %" PRId64 " %" PRId64 " %" PRId64 " %s\n",
-             (uint64_t)st->st_dev, (uint64_t)st->st_ino, (int64_t)st->st_size,
-             ns_of(st->st_mtim), ns_of(st->st_ctim), hex);
+    int n = snprintf(buf, size, "%s\n%" PRIu64 " %" PRIu64 " %" PRId64 " %" PRId64 " %" PRId64 " %s\n",
+                     magic, (uint64_t)st->st_dev, (uint64_t)st->st_ino, (int64_t)st->st_size,
+                     ns_of(st->st_mtim), ns_of(st->st_ctim), value);
+    return n > 0 && (size_t)n < size ? n : -1;
 }
 
-/* 1 and digest filled when a trusted memo matches st exactly; 0 otherwise. */
-static int memo_read(struct cache *c, const struct stat *st, uint8_t digest[CACHE_KEY_SIZE])
+int cache_memo_get(int dir_fd, uid_t uid, const char *magic, const char *suffix,
+                   const struct stat *st, char *value, size_t size)
 {
-    char name[64];
-    memo_name(st, name, sizeof name);
-    int fd = openat(c->digests_fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    char name[96], buf[CACHE_MEMO_VALUE_MAX + 256], expect[sizeof buf];
+    memo_name(st, suffix, name, sizeof name);
+    int fd = openat(dir_fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0)
         return 0;
-    char buf[256];
     struct stat mst;
     ssize_t n = -1;
-    if (fstat(fd, &mst) == 0 && S_ISREG(mst.st_mode) && cache_stat_trusted(&mst, c->uid))
+    if (fstat(fd, &mst) == 0 && S_ISREG(mst.st_mode) && cache_stat_trusted(&mst, uid))
         n = read(fd, buf, sizeof buf - 1);
     close(fd);
     if (n <= 0)
         return 0;
     buf[n] = 0;
-    /* The memo's text is a pure function of (st, digest): rebuild it and compare. */
-    char hex[CACHE_HEX_SIZE];
-    const char *last = strrchr(buf, ' ');
-    if (!last || strlen(last + 1) != CACHE_HEX_SIZE || last[1 + CACHE_HEX_SIZE - 1] != '\n')
+    /* value = what follows the fifth number; then rebuild the whole text and compare */
+    const char *p = strchr(buf, '\n');
+    for (int i = 0; p && i < 5; i++) /* dev ino size mtime ctime */
+        p = strchr(p + 1, ' ');
+    if (!p || buf[n - 1] != '\n' || (size_t)(buf + n - 1 - (p + 1)) >= size)
         return 0;
-    memcpy(hex, last + 1, CACHE_HEX_SIZE - 1);
-    hex[CACHE_HEX_SIZE - 1] = 0;
-    uint8_t candidate[CACHE_KEY_SIZE];
-    if (cache_hex_parse(hex, candidate) < 0)
+    size_t vlen = (size_t)(buf + n - 1 - (p + 1));
+    memcpy(value, p + 1, vlen);
+    value[vlen] = 0;
+    if (memo_format(magic, st, value, expect, sizeof expect) < 0 || strcmp(expect, buf) != 0)
         return 0;
-    char expect[256];
-    memo_format(st, candidate, expect, sizeof expect);
-    if (strcmp(expect, buf) != 0)
-        return 0;
-    memcpy(digest, candidate, CACHE_KEY_SIZE);
     return 1;
+}
+
+int cache_memo_stable(const struct stat *before, int fd, uint64_t bytes_read, int64_t racy_ns)
+{
+    struct stat after;
+    if (!S_ISREG(before->st_mode) || fstat(fd, &after) < 0 || !same_file_state(before, &after) ||
+        (uint64_t)before->st_size != bytes_read)
+        return 0;
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    return ns_of(now) - ns_of(before->st_ctim) >= racy_ns;
+}
+
+int cache_memo_put(int dir_fd, const char *magic, const char *suffix, const struct stat *st,
+                   const char *value)
+{
+    char name[96], tmp[128], text[CACHE_MEMO_VALUE_MAX + 256];
+    int len = strlen(value) <= CACHE_MEMO_VALUE_MAX && !strchr(value, '\n')
+                  ? memo_format(magic, st, value, text, sizeof text) : -1;
+    if (len < 0)
+        return -1;
+    memo_name(st, suffix, name, sizeof name);
+    snprintf(tmp, sizeof tmp, ".tmp-%ld-%s", (long)getpid(), name);
+    /* no fsync: a memo torn by a crash does not match its own text and is ignored */
+    int fd = openat(dir_fd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return -1;
+    int ok = write(fd, text, (size_t)len) == len;
+    close(fd);
+    if (!ok || renameat(dir_fd, tmp, dir_fd, name) < 0) {
+        unlinkat(dir_fd, tmp, 0);
+        return -1;
+    }
+    return 0;
+}
+
+/* 1 and digest filled when a trusted memo matches st exactly; 0 otherwise. */
+static int memo_read(struct cache *c, const struct stat *st, uint8_t digest[CACHE_KEY_SIZE])
+{
+    char hex[CACHE_HEX_SIZE + 1];
+    return cache_memo_get(c->digests_fd, c->uid, MEMO_MAGIC, ".memo", st, hex, sizeof hex) == 1 &&
+           cache_hex_parse(hex, digest) == 0;
 }
 
 int cache_module_digest(struct cache *c, const char *path, uint8_t digest[CACHE_KEY_SIZE],
@@ -172,7 +212,7 @@ int cache_module_digest(struct cache *c, const char *path, uint8_t digest[CACHE_
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return waot_fail(err, WAOT_E_IO, "cannot open %s: %s", path, strerror(errno));
-    struct stat before, after;
+    struct stat before;
     if (fstat(fd, &before) < 0) {
         int e = errno;
         close(fd);
@@ -192,18 +232,14 @@ int cache_module_digest(struct cache *c, const char *path, uint8_t digest[CACHE_
     }
     c->stats.digest_hashed++;
     c->stats.bytes_hashed += bytes;
-    int stable = regular && fstat(fd, &after) == 0 && same_file_state(&before, &after) &&
-                 (uint64_t)before.st_size == bytes;
+    int stable = regular && cache_memo_stable(&before, fd, bytes, c->memo_racy_ns);
     close(fd);
     if (!stable)
         return 0;
-    struct timespec now;
-    clock_gettime(CLOCK_REALTIME, &now);
-    if (ns_of(now) - ns_of(before.st_ctim) < c->memo_racy_ns)
-        return 0;
-    char name[64], text[256];
-    memo_name(&before, name, sizeof name);
-    memo_format(&before, digest, text, sizeof text);
+    char name[96], text[256], hex[CACHE_HEX_SIZE];
+    cache_hex(digest, hex);
+    memo_name(&before, ".memo", name, sizeof name);
+    memo_format(MEMO_MAGIC, &before, hex, text, sizeof text);
     /* A memo that cannot be written only costs a re-hash next time. */
     cache_write_atomic(c, c->digests_fd, "digests", name, text, strlen(text), NULL);
     return 0;

@@ -1,7 +1,8 @@
 /*
  * The image branch of `waot run` (see run_image.h): image -> launch spec. The image's root
  * is preopened as "/" (writable overlay or read-only, image_run_prepare decides), user
- * volumes follow it, user -e variables override the image's Env, -w overrides WorkingDir.
+ * volumes follow it, user -e variables override the image's Env, -w overrides WorkingDir
+ * (which launch preopens as the working directory, see launch.h).
  */
 #include "run_image.h"
 
@@ -67,10 +68,6 @@ int run_image_setup(struct run_image *ri, struct launch_spec *s, const char *ima
             ri->envp[n++] = ri->run.env[i];
     for (int i = 0; i < s->envc; i++)
         ri->envp[n++] = s->envp[i];
-    /* trailing slash: launch joins the root's host path and a working directory directly */
-    size_t rl = strlen(ri->run.root_host);
-    if (rl + 1 < sizeof ri->run.root_host && ri->run.root_host[rl - 1] != '/')
-        memcpy(ri->run.root_host + rl, "/", 2);
     ri->volumes[0] = (struct launch_volume){.host_path = ri->run.root_host, .guest_path = "/",
                                             .readonly = ri->run.root_readonly};
     for (size_t i = 0; i < s->nvolumes; i++)
@@ -82,10 +79,10 @@ int run_image_setup(struct run_image *ri, struct launch_spec *s, const char *ima
     s->envp = ri->envp;
     s->volumes = ri->volumes;
     s->nvolumes = s->nvolumes + 1;
-    /* The image's WorkingDir is not handed to launch: launch honours a working directory by
-     * preopening it as "." after the volumes, and wasi-libc (cwd always "/") then resolves
-     * absolute paths beneath it too when the root itself is a volume. An explicit -w still
-     * applies. WorkingDir does resolve a relative Entrypoint (image_module_path). */
+    /* WorkingDir (when the image has that directory) unless -w was given; it also resolves
+     * a relative Entrypoint (image_module_path). */
+    if (!s->workdir)
+        s->workdir = ri->run.workdir;
     return 0;
 fail:
     fprintf(stderr, "waot: %s\n", err.msg);

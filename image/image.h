@@ -11,6 +11,8 @@
  *   refs/<sha256(name)>.json image records {"name", "digest": manifest digest}
  *   rootfs/<manifest hex>/  unpacked root file system, built on first use (temp + rename)
  *   runs/<id>/              per-run writable layer (overlayfs upper/work/merged)
+ *   memos/<dev>-<ino>.archive  archive file state -> manifest digest and name, so a warm
+ *                           run of an unchanged archive does not read it again
  *
  * Flow: image_resolve(IMAGE) imports whatever the argument names into the blob store and
  * selects the Wasm manifest (struct image_info); image_run_prepare turns it into the
@@ -36,6 +38,7 @@ struct image_store {
     int refs_fd;
     int rootfs_fd;
     int runs_fd;
+    int memos_fd;              /* memos/: archive -> manifest digest (see image_archive.c) */
     const char *source;        /* internal: an OCI layout directory missing blobs come from */
 };
 

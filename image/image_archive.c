@@ -16,9 +16,14 @@
 #include <archive.h>
 #include <archive_entry.h>
 
+#include "cache.h"
 #include "image_internal.h"
 
 #define ARCHIVE_FILES_MAX 100000
+#define ARCHIVE_MEMO_MAGIC "waot-archive-memo 1"
+/* an archive changed less than this long ago may change again within the same timestamp
+ * tick: it is read but not memoised (as cache_digest.c does for modules) */
+#define ARCHIVE_MEMO_RACY_NS 2000000000LL
 
 struct member {
     char *name;
@@ -283,6 +288,9 @@ static void name_hint(const char *path, char *buf, size_t size)
             *p = '-';
 }
 
+static int scan_archive(struct image_store *st, const char *path, const struct stat *sb, int fd,
+                        struct image_info *info, struct waot_error *err);
+
 static int ensure_layers(struct image_store *st, const struct image_info *info,
                          struct waot_error *err)
 {
@@ -321,6 +329,39 @@ static int import_layout(struct image_store *st, const char *dir, struct image_i
     return r;
 }
 
+/* A memo hit: the archive (unchanged since) was imported before and selected this manifest,
+ * whose blobs the store verified then. 0 with info filled, -1 (nothing reported) when the
+ * store no longer holds everything, so the archive is read again. */
+static int memo_load(struct image_store *st, const char *value, struct image_info *info)
+{
+    char digest[IMAGE_DIGEST_SIZE];
+    const char *sp = strchr(value, ' '), *hex;
+    struct waot_error err = {0};
+    if (!sp || (size_t)(sp - value) >= sizeof digest)
+        return -1;
+    memcpy(digest, value, (size_t)(sp - value));
+    digest[sp - value] = '\0';
+    if (image_digest_hex(digest, &hex) < 0 || !image_blob_has(st, digest, UINT64_MAX) ||
+        image_json_load_manifest(st, digest, UINT64_MAX, info, &err) < 0 ||
+        (sp[1] && !(info->name = strdup(sp + 1))) || ensure_layers(st, info, &err) < 0) {
+        image_info_free(info);
+        return -1;
+    }
+    return 0;
+}
+
+static void memo_store(struct image_store *st, const struct stat *before, int fd,
+                       const struct image_info *info)
+{
+    char value[IMAGE_DIGEST_SIZE + 1024];
+    const char *name = info->name ? info->name : "";
+    if (strpbrk(name, "\n ") || snprintf(value, sizeof value, "%s %s", info->manifest_digest,
+                                          name) >= (int)sizeof value)
+        return;
+    if (cache_memo_stable(before, fd, (uint64_t)before->st_size, ARCHIVE_MEMO_RACY_NS))
+        cache_memo_put(st->memos_fd, ARCHIVE_MEMO_MAGIC, ".archive", before, value);
+}
+
 int image_archive_import(struct image_store *st, const char *path, struct image_info *info,
                          struct waot_error *err)
 {
@@ -330,6 +371,30 @@ int image_archive_import(struct image_store *st, const char *path, struct image_
         return waot_fail(err, WAOT_E_IO, "%s: %s", path, strerror(errno));
     if (S_ISDIR(sb.st_mode))
         return import_layout(st, path, info, err);
+    /* the file's state is taken from an open descriptor, so it is the file that was read */
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || fstat(fd, &sb) < 0) {
+        int e = errno;
+        if (fd >= 0)
+            close(fd);
+        return waot_fail(err, WAOT_E_IO, "%s: %s", path, strerror(e));
+    }
+    char value[CACHE_MEMO_VALUE_MAX + 1];
+    if (S_ISREG(sb.st_mode) &&
+        cache_memo_get(st->memos_fd, geteuid(), ARCHIVE_MEMO_MAGIC, ".archive", &sb, value,
+                       sizeof value) == 1 &&
+        memo_load(st, value, info) == 0) {
+        close(fd);
+        return 0;
+    }
+    int r = scan_archive(st, path, &sb, fd, info, err);
+    close(fd);
+    return r;
+}
+
+static int scan_archive(struct image_store *st, const char *path, const struct stat *sb, int fd,
+                        struct image_info *info, struct waot_error *err)
+{
     struct members mem = {0};
     char *index = NULL, *dman = NULL, hint[256];
     size_t index_len = 0, dman_len = 0;
@@ -344,6 +409,8 @@ int image_archive_import(struct image_store *st, const char *path, struct image_
                       "docker-archive (manifest.json)", path);
     if (r == 0 && (r = ensure_layers(st, info, err)) < 0)
         image_info_free(info);
+    if (r == 0 && S_ISREG(sb->st_mode))
+        memo_store(st, sb, fd, info);
     free(index);
     free(dman);
     members_free(&mem);

@@ -40,8 +40,9 @@ int image_blob_put(struct image_store *st, const void *data, size_t len,
                    char out[IMAGE_DIGEST_SIZE], struct waot_error *err);
 /* 1 when the store holds digest (with that size unless size is UINT64_MAX), else 0. */
 int image_blob_has(struct image_store *st, const char *digest, uint64_t size);
-/* Reads a blob of at most max bytes, checking size (UINT64_MAX: any) and SHA-256 again.
- * *out is NUL-terminated and owned by the caller. */
+/* Reads a blob of at most max bytes, checking size (UINT64_MAX: any); not hashed again,
+ * the store only holds blobs verified when they were written. *out is NUL-terminated and
+ * owned by the caller. */
 int image_blob_read(struct image_store *st, const char *digest, uint64_t size, size_t max,
                     char **out, size_t *len, struct waot_error *err);
 /* Makes sure the store holds digest with that size: present, or imported (verified) from
@@ -89,8 +90,9 @@ struct image_unpack_limits {
 void image_unpack_default_limits(struct image_unpack_limits *lim);
 /* Unpacks the (tar, tar+gzip or tar+zstd) layer file into the directory root_fd. When
  * diff_id is non-empty the SHA-256 of the uncompressed stream is checked first, so a
- * mismatching layer writes nothing. Absolute names are taken relative to the root; `..`,
- * entries below a symlink, hardlinks to missing or outside targets and oversized entries
+ * mismatching layer writes nothing. Absolute names are taken relative to the root; entries
+ * below a symlink with a relative target inside the root are placed where it leads; `..`,
+ * entries below other symlinks, hardlinks to missing or outside targets and oversized entries
  * are refused (-1, WAOT_E_INVALID, naming the entry); device nodes, fifos and sockets are
  * skipped; whiteouts are applied. */
 int image_unpack_layer(int root_fd, const char *layer_path, const char *diff_id,

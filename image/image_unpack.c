@@ -1,8 +1,11 @@
 /*
  * Safe unpack of one untrusted layer (tar, tar+gzip, tar+zstd) into a root directory.
  * Everything is created with *at() calls relative to a directory descriptor, one path
- * component at a time with O_NOFOLLOW, so no symlink is ever followed while writing: an entry
- * below a symlink or a non-directory is refused. Names: leading "/" and "./" are dropped,
+ * component at a time with O_NOFOLLOW, so no symlink is followed implicitly while writing.
+ * An entry below a symlink whose relative target stays inside the root (Debian's
+ * lib -> usr/lib) is placed where the link leads, resolved by hand within the root; below
+ * a symlink with an absolute target, one that climbs above the root, or a non-directory it
+ * is refused. Names: leading "/" and "./" are dropped,
  * "." components ignored, ".." refused. Hardlinks must name an earlier entry inside the root.
  * Device nodes, fifos and sockets are skipped; set-id bits and ownership are dropped.
  * Whiteouts: ".wh.NAME" removes NAME, ".wh..wh..opq" empties its directory (entries of the
@@ -11,6 +14,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +27,7 @@
 #include "image_internal.h"
 
 #define UNPACK_DEPTH_MAX 256
+#define SYMLINK_HOPS_MAX 40
 #define WHITEOUT ".wh."
 #define OPAQUE ".wh..wh..opq"
 
@@ -84,25 +89,115 @@ static int split(const char *raw, char *buf, size_t size, char **comps, int *n)
     return 0;
 }
 
-/* Opens the directory holding comps[n-1], walking from root without following symlinks and
- * creating missing directories when create is set. -1 with errno. */
-static int open_parent(int root_fd, char **comps, int n, bool create)
+/* Opens the directory root/cur (cur: real directory names joined by "/", or ""). */
+static int open_cur(int root_fd, const char *cur)
 {
     int fd = fcntl(root_fd, F_DUPFD_CLOEXEC, 0);
-    for (int i = 0; fd >= 0 && i < n - 1; i++) {
-        int next = openat(fd, comps[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    char name[NAME_MAX + 1];
+    while (fd >= 0 && *cur) {
+        size_t len = strcspn(cur, "/");
+        memcpy(name, cur, len);
+        name[len] = '\0';
+        cur += len + (cur[len] == '/');
+        int next = openat(fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        int e = errno;
+        close(fd);
+        errno = e;
+        fd = next;
+    }
+    return fd;
+}
+
+/* Opens the directory holding comps[n-1], walking from root one component at a time with
+ * O_NOFOLLOW and creating missing directories when create is set. A symlink on the way is
+ * followed only when its target is relative and stays inside the root (Debian's
+ * lib -> usr/lib): its components are walked in turn from the link's directory, ".." pops
+ * one level and may never climb above the root, at most SYMLINK_HOPS_MAX links. An
+ * absolute target, a climb above the root or a loop fails with ELOOP; a non-directory on
+ * the way with ENOTDIR. -1 with errno. */
+static int open_parent(int root_fd, char **comps, int n, bool create)
+{
+    /* cur: where fd is, as real directory names from the root */
+    char cur[IMAGE_PATH_MAX] = "", rest[IMAGE_PATH_MAX], joined[IMAGE_PATH_MAX], comp[NAME_MAX + 1];
+    size_t used = 0;
+    rest[0] = '\0';
+    for (int i = 0; i < n - 1; i++) {
+        int w = snprintf(rest + used, sizeof rest - used, "%s/", comps[i]);
+        if (w < 0 || (size_t)w >= sizeof rest - used) {
+            errno = ENAMETOOLONG;
+            return -1;
+        }
+        used += (size_t)w;
+    }
+    int fd = fcntl(root_fd, F_DUPFD_CLOEXEC, 0), hops = 0;
+    size_t cur_len = 0;
+    const char *p = rest;
+    while (fd >= 0) {
+        while (*p == '/')
+            p++;
+        size_t len = strcspn(p, "/");
+        if (len == 0)
+            break;
+        if (len > NAME_MAX) {
+            close(fd);
+            errno = ENAMETOOLONG;
+            return -1;
+        }
+        memcpy(comp, p, len);
+        comp[len] = '\0';
+        p += len;
+        if (strcmp(comp, ".") == 0)
+            continue;
+        if (strcmp(comp, "..") == 0) { /* only link targets contain "..": split refuses it */
+            close(fd);
+            if (cur_len == 0) {
+                errno = ELOOP;
+                return -1;
+            }
+            char *slash = strrchr(cur, '/');
+            cur_len = slash ? (size_t)(slash - cur) : 0;
+            cur[cur_len] = '\0';
+            fd = open_cur(root_fd, cur);
+            continue;
+        }
+        int next = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (next < 0 && (errno == ELOOP || errno == ENOTDIR)) {
+            char target[IMAGE_PATH_MAX];
+            ssize_t tl = readlinkat(fd, comp, target, sizeof target - 1);
+            int e = tl < 0 ? ENOTDIR : ELOOP;
+            if (tl > 0)
+                target[tl] = '\0';
+            if (tl <= 0 || target[0] == '/' || ++hops > SYMLINK_HOPS_MAX ||
+                snprintf(joined, sizeof joined, "%s/%s", target, p) >= (int)sizeof joined) {
+                close(fd);
+                errno = e;
+                return -1;
+            }
+            memcpy(rest, joined, sizeof rest);
+            p = rest; /* the target's components, from the link's directory */
+            continue;
+        }
         if (next < 0 && errno == ENOENT && create) {
-            if (mkdirat(fd, comps[i], 0755) < 0 && errno != EEXIST) {
+            if (mkdirat(fd, comp, 0755) < 0 && errno != EEXIST) {
                 int e = errno;
                 close(fd);
                 errno = e;
                 return -1;
             }
-            next = openat(fd, comps[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            next = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         }
         int e = errno;
         close(fd);
         errno = e;
+        if (next >= 0) {
+            int w = snprintf(cur + cur_len, sizeof cur - cur_len, "%s%s", cur_len ? "/" : "", comp);
+            if (w < 0 || (size_t)w >= sizeof cur - cur_len) {
+                close(next);
+                errno = ENAMETOOLONG;
+                return -1;
+            }
+            cur_len += (size_t)w;
+        }
         fd = next;
     }
     return fd;
@@ -215,7 +310,7 @@ static int hardlink(struct unpack *u, const char *target, int dirfd, const char 
         return bad(u, name, "hardlink target outside the image root");
     int tfd = open_parent(u->root_fd, comps, n, false);
     if (tfd < 0)
-        return bad(u, name, "hardlink target is missing or below a symlink");
+        return bad(u, name, "hardlink target is missing or below an escaping symlink");
     struct stat sb;
     int r = 0;
     if (fstatat(tfd, comps[n - 1], &sb, AT_SYMLINK_NOFOLLOW) < 0 || S_ISDIR(sb.st_mode))
@@ -251,7 +346,7 @@ static int one_entry(struct unpack *u, struct archive_entry *e)
         if (whiteout && errno == ENOENT)
             return 0;
         if (errno == ELOOP || errno == ENOTDIR)
-            return bad(u, name, "parent is a symlink or not a directory");
+            return bad(u, name, "parent is a symlink leading out of the root, or not a directory");
         return waot_fail(u->err, WAOT_E_IO, "%s: %s: %s", u->layer, name, strerror(errno));
     }
     int r = 0;

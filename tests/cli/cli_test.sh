@@ -215,6 +215,18 @@ workdir)
     run 125 run -v "$T/host:/data" -w /elsewhere probe.wasm
     one_waot_line
     expect err 'working directory'
+    # a volume at "/" (host path without a trailing slash): the working directory is joined
+    # with one "/", and absolute paths still resolve under "/", not under the workdir
+    mkdir -p "$T/root/app" "$T/root/data"
+    echo "absolute" >"$T/root/data/x"
+    echo "in app" >"$T/root/app/x"
+    run 0 run -v "$T/root:/" -w /app probe.wasm cat /data/x cat /app/x
+    expect out '^absolute$'
+    expect out '^in app$'
+    run 0 run -v "$T/root/:/" -w /app/ probe.wasm cat /data/x
+    expect out '^absolute$'
+    run 0 run -v "$T/root:/" -w / probe.wasm cat data/x
+    expect out '^absolute$'
     ;;
 cache_concurrent)
     probe

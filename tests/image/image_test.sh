@@ -210,6 +210,70 @@ EOF
     run 125 run bad2
     expect err 'size'
     ;;
+workdir)
+    # WorkingDir /app goes to launch as the working directory; with the root preopened as
+    # "/", absolute paths still resolve under "/" (not under the working directory)
+    umoci_image
+    run 0 run lay cat /data/hello.txt cat /app/rel.txt
+    expect out '^hello from the image$'
+    expect out '^relative file$'
+    run 0 run -w /data lay cat /data/hello.txt cat /app/rel.txt
+    expect out '^hello from the image$'
+    expect out '^relative file$'
+    run 0 run --read-only -w /app/ lay cat /data/hello.txt
+    expect out '^hello from the image$'
+    # -w naming a directory the image lacks fails; a WorkingDir the image lacks is ignored
+    run 125 run -w /nope lay
+    expect err 'nope'
+    umoci config --image lay:t --config.workingdir /missing >/dev/null
+    run 0 run lay cat /data/hello.txt
+    expect out '^hello from the image$'
+    # a relative Entrypoint resolves against WorkingDir
+    umoci config --image lay:t --config.workingdir /app --config.entrypoint probe.wasm >/dev/null
+    run 0 run lay
+    expect out '^probe.wasm$'
+    ;;
+archive_memo)
+    # a warm run of an unchanged archive does not read it again: archive state -> manifest
+    # digest is memoised in the store (only once the archive is 2 s old)
+    umoci_image
+    (cd lay && tar cf ../img.oci.tar .)
+    sleep 2.2
+    run 0 run img.oci.tar
+    expect out '^args$'
+    ls "$STORE/memos/"*.archive >/dev/null 2>&1 || fail "no archive memo written"
+    grep -q '^waot-archive-memo 1$' "$STORE"/memos/*.archive || fail "memo format"
+    run 0 run img.oci.tar env
+    expect out '^FOO=bar$'
+    if command -v strace >/dev/null; then
+        strace -f -e trace=openat,open -o "$T/trace" "$WAOT" run img.oci.tar >/dev/null 2>&1
+        n=$(grep -c 'img.oci.tar' "$T/trace")
+        grep 'img.oci.tar' "$T/trace" | grep -q 'O_CLOEXEC' || fail "archive not opened"
+        [ "$n" -le 2 ] || fail "archive opened $n times on a warm run"
+    fi
+    # a changed archive (same path) is read again
+    umoci config --image lay:t --config.cmd env >/dev/null
+    (cd lay && tar cf ../img.oci.tar .)
+    run 0 run img.oci.tar
+    expect out '^FOO=bar$'
+    expect_not out '^args$'
+    # a memo whose manifest has left the store falls back to reading the archive
+    sleep 2.2
+    run 0 run img.oci.tar
+    mdigest=$(sed -n 's/.* sha256:\([0-9a-f]*\) .*/\1/p' "$STORE"/memos/*.archive | head -1)
+    [ -n "$mdigest" ] && rm -f "$STORE/blobs/sha256/$mdigest"
+    run 0 run img.oci.tar
+    expect out '^FOO=bar$'
+    [ -e "$STORE/blobs/sha256/$mdigest" ] || fail "manifest not imported again"
+    # docker-archives are memoised too
+    skopeo copy -q oci:lay:t docker-archive:img.docker.tar:docker.io/example/probe:2 >/dev/null 2>&1 ||
+        { echo "skopeo failed"; exit 1; }
+    sleep 2.2
+    run 0 run img.docker.tar
+    run 0 run img.docker.tar
+    expect out '^FOO=bar$'
+    [ "$(ls "$STORE"/memos/*.archive | wc -l)" = 2 ] || fail "docker-archive not memoised"
+    ;;
 no_wasm)
     umoci_image
     umoci config --image lay:t --os linux --architecture amd64 >/dev/null
