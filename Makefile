@@ -7,7 +7,7 @@ JOBS ?= 2
 # LLVM library under glibc 2.36 ("DTLS 6 at 0x334-0x3000001436") and its tracer crashes at
 # exit after an in-process compile; leak checking itself stays on.
 ASAN_OPTIONS := detect_leaks=1:abort_on_error=0:intercept_tls_get_addr=0
-DEB_PACKAGES := cmake make gcc llvm-16-dev libjansson-dev libssl-dev wabt wasi-libc lld-16 libclang-rt-16-dev-wasm32 clang-16 libarchive-dev umoci skopeo
+DEB_PACKAGES := cmake make gcc llvm-16-dev libjansson-dev libssl-dev wabt wasi-libc lld-16 libclang-rt-16-dev-wasm32 clang-16 libarchive-dev umoci skopeo libseccomp-dev
 
 .PHONY: all build deps demo test test-release asan test-asan clean
 

@@ -16,6 +16,7 @@
 #include "progress.h"
 #include "run_env.h"
 #include "run_image.h"
+#include "run_limits.h"
 
 #define EXIT_WAOT 125
 #define EXIT_TRAP 134
@@ -34,7 +35,13 @@ static const char run_usage[] =
     "      --argv0 NAME          guest argv[0] (default: the module's file name)\n"
     "      --opt-level N         optimisation level 0-3 when compiling (default 2)\n"
     "      --cache-dir DIR       compiled-code cache (default: $WAOT_CACHE_DIR, ~/.cache/waot)\n"
-    "  -q, --quiet               no compile progress on a terminal\n";
+    "  -q, --quiet               no compile progress on a terminal\n"
+    "confinement:\n"
+    "      --memory SIZE         cap linear memory (and address space) at SIZE (64M, 1G)\n"
+    "      --timeout DURATION    trap with \"timeout\" after DURATION (500ms, 2s, 1m)\n"
+    "      --max-stack SIZE      Wasm call-stack budget (default: the thread's stack)\n"
+    "      --max-fds N           open file descriptor limit (default 1024)\n"
+    "      --seccomp=unconfined  no system call filter (debugging only; warns)\n";
 
 struct run_opts {
     struct launch_spec spec;
@@ -141,6 +148,11 @@ static int parse(int argc, char **argv, struct run_opts *o, int *done)
             *done = 1;
             return 0;
         }
+        int lim = run_limits_option(argc, argv, &i, s);
+        if (lim < 0)
+            return EXIT_WAOT;
+        if (lim > 0)
+            continue;
         if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
             o->quiet = true;
         } else if (strcmp(a, "--rm") == 0) {

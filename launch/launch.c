@@ -1,7 +1,8 @@
 /*
  * launch_run: the whole way from a launch spec to an exit status (see launch.h). Cache
  * resolution lives in launch_cache.c, value parsing in launch_value.c, backtraces in
- * launch_frames.c; this file links WASI, instantiates and calls the entry point.
+ * launch_frames.c, confinement in launch_limits.c and launch_seccomp.c; this file links
+ * WASI, confines the process, instantiates and calls the entry point.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,11 +64,32 @@ static int workdir_host(const struct launch_spec *s, char *buf, size_t size, boo
         return waot_fail(err, WAOT_E_USAGE,
                          "working directory %s is not inside any volume (add -v HOSTDIR:GUESTDIR)",
                          s->workdir);
-    int n = snprintf(buf, size, "%s%.*s", best->host_path, (int)(wlen - best_len), w + best_len);
+    /* the rest below the volume, joined with exactly one "/" (a volume at "/" leaves no
+     * leading slash in it) */
+    const char *rest = w + best_len;
+    size_t rlen = wlen - best_len, hlen = strlen(best->host_path);
+    while (rlen > 0 && *rest == '/') {
+        rest++;
+        rlen--;
+    }
+    bool sep = rlen > 0 && (hlen == 0 || best->host_path[hlen - 1] != '/');
+    int n = snprintf(buf, size, "%s%s%.*s", best->host_path, sep ? "/" : "", (int)rlen, rest);
     if (n < 0 || (size_t)n >= size)
         return waot_fail(err, WAOT_E_USAGE, "working directory %s: path too long", s->workdir);
     *readonly = best->readonly;
     return 0;
+}
+
+/* True when a volume is the guest's "/". */
+static bool root_volume(const struct launch_spec *s)
+{
+    for (size_t i = 0; i < s->nvolumes; i++) {
+        size_t glen;
+        path_trim(s->volumes[i].guest_path, &glen);
+        if (glen == 0 && s->volumes[i].guest_path[0] == '/')
+            return true;
+    }
+    return false;
 }
 
 /* Every import must come from WASI: anything else is an unknown import. */
@@ -96,18 +118,25 @@ static struct wasi_ctx *make_wasi(const struct launch_spec *s, struct waot_error
         waot_fail(err, WAOT_E_NOMEM, "out of memory");
         goto done;
     }
+    /* wasi-libc strips "/" and "." from preopen names alike and, for equally long
+     * matches, uses the preopen announced last; its cwd is always "/", so a relative "x"
+     * and "/x" reach the same lookup. With a volume at "/" the working directory therefore
+     * goes first: the root wins, absolute paths stay right, and relative paths resolve
+     * from "/" (WASI preview1 has no initial working directory). Otherwise it goes last,
+     * where it is the only empty prefix and relative paths resolve beneath it. */
+    size_t first = s->workdir && root_volume(s) ? 1 : 0;
     for (size_t i = 0; i < s->nvolumes; i++) {
-        pre[i].host_path = s->volumes[i].host_path;
-        pre[i].guest_path = s->volumes[i].guest_path;
-        pre[i].readonly = s->volumes[i].readonly;
-        pre[i].sock_fd = -1;
+        pre[first + i].host_path = s->volumes[i].host_path;
+        pre[first + i].guest_path = s->volumes[i].guest_path;
+        pre[first + i].readonly = s->volumes[i].readonly;
+        pre[first + i].sock_fd = -1;
     }
     if (s->workdir) {
         bool ro = false;
         if (workdir_host(s, cwd_host, 4096, &ro, err) < 0)
             goto done;
-        pre[s->nvolumes] = (struct wasi_preopen){.host_path = cwd_host, .guest_path = ".",
-                                                 .readonly = ro, .sock_fd = -1};
+        pre[first ? 0 : s->nvolumes] = (struct wasi_preopen){
+            .host_path = cwd_host, .guest_path = ".", .readonly = ro, .sock_fd = -1};
     }
     struct wasi_config cfg;
     wasi_config_init(&cfg);
@@ -227,15 +256,20 @@ static int run_module(const struct launch_spec *s, struct waot_module *m,
         waot_fail(err, err->code, "%s: %s", s->module_path, msg);
         goto done;
     }
+    /* confinement: limits, seccomp, timeout; from here on guest code may run */
+    if (launch_limits_apply(s, err) < 0)
+        goto done;
     inst = waot_instance_create(m, imports, n, err);
     if (!inst) {
         r = outcome(m, out, err);
+        launch_limits_release(s);
         goto done;
     }
     struct waot_extern mem;
     if (waot_instance_export_find(inst, "memory", &mem) == 0 && mem.kind == WAOT_EXTERN_MEMORY)
         wasi_set_memory(w, mem.of.memory);
     r = s->invoke ? call_invoke(s, m, inst, out, err) : call_start(s, m, inst, out, err);
+    launch_limits_release(s);
 done:
     waot_instance_destroy(inst);
     wasi_destroy(w);

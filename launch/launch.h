@@ -38,9 +38,11 @@ struct launch_spec {
     const struct launch_volume *volumes;
     size_t nvolumes;
     /* Guest working directory, or NULL. It must lie inside a volume; the matching host
-     * directory is preopened once more as "." after the volumes, so that wasi-libc (whose
-     * cwd starts at "/" and which resolves relative paths by preopen prefix) opens relative
-     * paths beneath it. */
+     * directory is preopened once more as ".", so that wasi-libc (whose cwd starts at "/"
+     * and which resolves relative paths by preopen prefix) opens relative paths beneath
+     * it. With a volume at "/" it is announced before the volumes instead, so absolute
+     * paths keep resolving under "/" (wasi-libc cannot tell "x" from "/x" then; relative
+     * paths resolve from "/"). */
     const char *workdir;
     int stdin_fd, stdout_fd, stderr_fd;  /* not owned; 0, 1, 2 normally */
     const char *invoke;               /* NULL: run _start; else this exported function */
@@ -48,7 +50,16 @@ struct launch_spec {
     const char *const *invoke_args;
     struct waot_compile_options compile;
     const char *cache_dir;            /* NULL: cache_open's default location */
+    /* Confinement (launch_limits.c, launch_seccomp.c), applied after the artifact is mapped
+     * and WASI linked, before instantiation. Zero means the default. */
+    bool seccomp_unconfined;          /* no seccomp filter (debugging only) */
+    uint64_t memory_limit;            /* bytes per linear memory, and RLIMIT_AS; 0: none */
+    uint64_t timeout_ns;              /* wall-clock limit of the guest; 0: none */
+    uint64_t max_stack;               /* Wasm call-stack budget in bytes; 0: the thread's */
+    unsigned max_fds;                 /* RLIMIT_NOFILE; 0: LAUNCH_DEFAULT_MAX_FDS */
 };
+
+#define LAUNCH_DEFAULT_MAX_FDS 1024
 
 /* One Wasm frame of a trap backtrace, innermost first. */
 struct launch_frame {

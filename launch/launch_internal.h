@@ -29,4 +29,14 @@ int launch_cache_entry(struct cache *c, const char *module_path,
  * thread, naming functions of m. */
 void launch_frames_collect(const struct waot_module *m, struct launch_result *out);
 
+/* launch_limits.c: applies the spec's limits to this process and thread (RLIMIT_NOFILE,
+ * RLIMIT_AS, the memory cap, the stack budget) and, unless unconfined, the seccomp filter;
+ * arms the timeout last. -1 with err (WAOT_E_USAGE for a limit that cannot hold). */
+int launch_limits_apply(const struct launch_spec *s, struct waot_error *err);
+/* Disarms the timeout once the guest is done. */
+void launch_limits_release(const struct launch_spec *s);
+
+/* launch_seccomp.c: sets no_new_privs and loads the allow-list filter (see the file). */
+int launch_seccomp_install(struct waot_error *err);
+
 #endif

@@ -37,6 +37,7 @@ const char *waot_trap_message(enum waot_trap trap)
         [WAOT_TRAP_INDIRECT_TYPE] = "indirect call type mismatch",
         [WAOT_TRAP_STACK_EXHAUSTED] = "call stack exhausted",
         [WAOT_TRAP_HOST] = "host function failed",
+        [WAOT_TRAP_TIMEOUT] = "timeout",
     };
     if ((unsigned)trap >= WAOT_TRAP_COUNT)
         return "unknown trap";

@@ -94,6 +94,13 @@ _Noreturn void trap_raise(enum waot_trap kind);
 /* Unwind with a host failure: WAOT_E_EXIT keeps the exit code, WAOT_E_TRAP keeps its kind,
  * anything else becomes WAOT_TRAP_HOST carrying err->msg. Never returns. */
 _Noreturn void trap_raise_error(const struct waot_error *err);
+/* Async-signal-safe, for asynchronous signal handlers (the --timeout timer): when the
+ * interrupted PC of uctx lies in guest code inside an activation, unwinds it with trap kind
+ * and does not return; otherwise returns false. */
+bool trap_interrupt(void *uctx, enum waot_trap kind);
+/* Caps the stack guest code of this thread may use to bytes below the caller's frame (0:
+ * no cap beyond the real stack). -1 with WAOT_E_USAGE when the stack has less room. */
+int trap_set_stack_budget(size_t bytes, struct waot_error *err);
 /* Lowest stack address guest code of this thread may use (a margin above the real end). */
 uintptr_t trap_stack_limit(void);
 /* Compiled code of [start, start+size) may fault on purpose; async-signal-safe to query. */

@@ -252,6 +252,19 @@ static enum waot_trap fault_kind(int sig, const siginfo_t *si)
     }
 }
 
+bool trap_interrupt(void *uctx, enum waot_trap kind)
+{
+    struct trap_activation *act = trap_current;
+    if (!act || !text_contains(trap_arch_pc(uctx)))
+        return false;
+    bt_walk(trap_arch_pc(uctx), trap_arch_fp(uctx), trap_arch_sp(uctx));
+    act->error.code = WAOT_E_TRAP;
+    act->error.trap = kind;
+    act->error.exit_code = 0;
+    copy_msg(act->error.msg, waot_trap_message(kind));
+    trap_jump(act);
+}
+
 static void on_fault(int sig, siginfo_t *si, void *uctx)
 {
     struct trap_activation *act = trap_current;
@@ -344,6 +357,17 @@ static bool main_stack_bounds(void **addr, size_t *size)
     return true;
 }
 
+/* --max-stack: the bytes of stack guest code may use below the point where the budget was
+ * set (0: up to the thread's real limit). Never lowers the limit below the real one. */
+static size_t trap_stack_budget;
+
+static void apply_stack_budget(uintptr_t here)
+{
+    size_t budget = __atomic_load_n(&trap_stack_budget, __ATOMIC_RELAXED);
+    if (budget && here > budget && here - budget > trap_self.stack_limit)
+        trap_self.stack_limit = here - budget;
+}
+
 static void setup_stack_bounds(void)
 {
     uintptr_t here = (uintptr_t)__builtin_frame_address(0);
@@ -369,6 +393,7 @@ static void setup_stack_bounds(void)
     trap_self.stack_lo = lo;
     trap_self.stack_hi = addr ? lo + size : here;
     trap_self.stack_limit = lo + margin;
+    apply_stack_budget(here);
 }
 
 static void thread_setup(void)
@@ -379,6 +404,20 @@ static void thread_setup(void)
     setup_altstack();
     setup_stack_bounds();
     trap_self.ready = true;
+}
+
+int trap_set_stack_budget(size_t bytes, struct waot_error *err)
+{
+    thread_setup();
+    uintptr_t here = (uintptr_t)__builtin_frame_address(0);
+    uintptr_t room = here > trap_self.stack_limit ? here - trap_self.stack_limit : 0;
+    if (bytes > room)
+        return waot_fail(err, WAOT_E_USAGE,
+                         "stack budget of %zu bytes exceeds the %zu bytes this thread's stack has "
+                         "left (raise `ulimit -s`)", bytes, (size_t)room);
+    __atomic_store_n(&trap_stack_budget, bytes, __ATOMIC_RELAXED);
+    apply_stack_budget(here);
+    return 0;
 }
 
 uintptr_t trap_stack_limit(void)

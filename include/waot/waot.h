@@ -51,6 +51,7 @@ enum waot_trap {
     WAOT_TRAP_INDIRECT_TYPE,      /* "indirect call type mismatch" */
     WAOT_TRAP_STACK_EXHAUSTED,    /* "call stack exhausted" */
     WAOT_TRAP_HOST,               /* a host function failed; see msg */
+    WAOT_TRAP_TIMEOUT,            /* the embedder's time limit ran out: "timeout" */
     WAOT_TRAP_COUNT
 };
 
