@@ -7,6 +7,11 @@
 #    interleaved round by round; every run's stdout is compared with the native one (the
 #    kernels print checksums). Prints each variant's median wall time, the ratios to native
 #    clang, and their geometric means over the kernels whose outputs matched.
+#    SIMD section: bench/kernels/simd_*.c (wasm_simd128.h intrinsics, or plain C that clang
+#    autovectorises), built natively with clang -O2 -march=x86-64-v2 (SSE4.1 intrinsics /
+#    autovectorised SSE) and to wasm32-wasi with clang -O2 -msimd128; same runs and ratios,
+#    in a second table. --simd LIST picks them, --no-simd skips them, --only-simd runs only
+#    them (no scalar kernels, no start-time sections).
 # 2. Start time of a one-line hello: native static exec vs `waot run hello.wasm` cold
 #    (fresh cache directory every run, so it includes compiling) and warm (cached), medians
 #    measured with hyperfine, and the peak RSS of each (median of /usr/bin/time %M).
@@ -17,6 +22,7 @@
 #
 #   bench/run.sh [--runs N] [--hello-runs N] [--kernels "nbody fib ..."] [--no-gcc]
 #                [--no-node] [--no-hello] [--no-image] [--build DIR]
+#                [--simd LIST] [--no-simd] [--only-simd]
 # Environment: WAOT (default build/waot), CLANG (default /usr/lib/llvm-16/bin/clang), GCC.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -27,6 +33,7 @@ gcc=${GCC:-gcc}
 runs=5
 hello_runs=200
 kernels="nbody fannkuch sha256 matmul hashtable fib cholesky jacobi floyd"
+simd_kernels="simd_dot simd_blur simd_autovec"
 use_gcc=1
 use_node=1
 do_hello=1
@@ -35,7 +42,7 @@ build=
 
 usage() {
     echo "usage: $0 [--runs N] [--hello-runs N] [--kernels LIST] [--no-gcc] [--no-node]" \
-         "[--no-hello] [--no-image] [--build DIR]" >&2
+         "[--no-hello] [--no-image] [--build DIR] [--simd LIST] [--no-simd] [--only-simd]" >&2
     exit 2
 }
 while [ $# -gt 0 ]; do
@@ -48,6 +55,9 @@ while [ $# -gt 0 ]; do
     --no-hello) do_hello=0; shift ;;
     --no-image) do_image=0; shift ;;
     --build) build=$2; shift 2 ;;
+    --simd) simd_kernels=$2; shift 2 ;;
+    --no-simd) simd_kernels=; shift ;;
+    --only-simd) kernels=; do_hello=0; do_image=0; shift ;;
     *) usage ;;
     esac
 done
@@ -71,6 +81,13 @@ for k in $kernels hello; do
     "$clang" -O2 -o "$b/$k.clang" "$src" -lm
     [ $use_gcc = 1 ] && "$gcc" -O2 -o "$b/$k.gcc" "$src" -lm
     "$clang" --target=wasm32-wasi -O2 -o "$b/$k.wasm" "$src" -lm
+done
+for k in $simd_kernels; do
+    src=$here/kernels/$k.c
+    [ -f "$src" ] || { echo "no kernel $src" >&2; exit 1; }
+    "$clang" -O2 -march=x86-64-v2 -o "$b/$k.clang" "$src" -lm
+    [ $use_gcc = 1 ] && "$gcc" -O2 -march=x86-64-v2 -o "$b/$k.gcc" "$src" -lm
+    "$clang" --target=wasm32-wasi -O2 -msimd128 -o "$b/$k.wasm" "$src" -lm
 done
 if ! "$clang" -O2 -static -o "$b/hello.static" "$here/kernels/hello.c" 2>/dev/null; then
     "$gcc" -O2 -static -o "$b/hello.static" "$here/kernels/hello.c"
@@ -143,7 +160,7 @@ note() {
         st[$key]="rc $rc"
     fi
 }
-for k in $kernels; do
+for k in $kernels $simd_kernels; do
     "$b/$k.clang" > "$b/$k.ref"
     # untimed first run of every variant: warms the waot cache (compiles) and the page cache
     for v in $variants; do
@@ -184,28 +201,33 @@ ratio_of() {
         echo -
     fi
 }
-# geomean A B: geometric mean of ms(A)/ms(B) over the kernels where both are usable
+# geomean A B: geometric mean of ms(A)/ms(B) over the kernels of the table ($tbl) where
+# both are usable
 geomean() {
     local k list=
-    for k in $kernels; do
+    for k in $tbl; do
         usable "$1" "$2" "$k" && list="$list ${ms[$k.$1]}/${ms[$k.$2]}"
     done
     echo "$list" | awk '{ s = 0; for (i = 1; i <= NF; i++) { split($i, p, "/"); s += log(p[1] / p[2]) }
         if (NF) printf "%.2f (%d)", exp(s / NF), NF; else print "-" }'
 }
 
+# table LIST: prints the table of the kernels in LIST
+table() {
+tbl=$1
+[ -n "$tbl" ] || return 0
 cols=("kernel" "clang ms")
 [ $use_gcc = 1 ] && cols+=("gcc ms")
 cols+=("waot ms" "waot/clang")
 [ $use_gcc = 1 ] && cols+=("waot/gcc")
 [ $use_node = 1 ] && cols+=("node ms" "node/clang")
 cols+=("notes")
-fmt="%-10s"
+fmt="%-12s"
 for ((i = 1; i < ${#cols[@]} - 1; i++)); do fmt="$fmt %10s"; done
 fmt="$fmt  %s\n"
 # shellcheck disable=SC2059
 printf "$fmt" "${cols[@]}"
-for k in $kernels; do
+for k in $tbl; do
     row=("$k" "${ms[$k.clang]}")
     [ $use_gcc = 1 ] && row+=("${ms[$k.gcc]}")
     row+=("${ms[$k.waot]}" "$(ratio_of waot clang "$k")")
@@ -227,6 +249,13 @@ row+=("" "$(geomean waot clang)")
 row+=("(n) = kernels counted")
 # shellcheck disable=SC2059
 printf "$fmt" "${row[@]}"
+}
+table "$kernels"
+if [ -n "$simd_kernels" ]; then
+    [ -z "$kernels" ] || echo
+    echo "# SIMD: native clang -O2 -march=x86-64-v2 (gcc likewise) vs wasm clang -O2 -msimd128"
+    table "$simd_kernels"
+fi
 
 # ---- start time ----
 # start_image: the example image's start time (bench/start.sh)
