@@ -195,7 +195,7 @@ static int scan_tar(struct image_store *st, const char *path, struct members *me
 {
     struct archive *a = archive_read_new();
     if (!a)
-        return waot_fail(err, WAOT_E_NOMEM, "out of memory");
+        return waot_fail(err, WAOT_E_IO, "reading archives: %s", image_libarchive_error());
     archive_read_support_format_tar(a);
     archive_read_support_filter_gzip(a);
     archive_read_support_filter_zstd(a);

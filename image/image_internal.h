@@ -100,4 +100,8 @@ int image_unpack_layer(int root_fd, const char *layer_path, const char *diff_id,
 /* Removes name (a file or a whole tree) under dirfd without following symlinks. */
 int image_remove_tree(int dirfd, const char *name);
 
+/* Why archive_read_new returned NULL: libarchive is opened on first use (see
+ * image_libarchive.c), so it may be missing as well as out of memory. */
+const char *image_libarchive_error(void);
+
 #endif

@@ -386,7 +386,7 @@ static struct archive *open_layer(const char *path, bool raw, struct waot_error 
 {
     struct archive *a = archive_read_new();
     if (!a) {
-        waot_fail(err, WAOT_E_NOMEM, "out of memory");
+        waot_fail(err, WAOT_E_IO, "unpacking layers: %s", image_libarchive_error());
         return NULL;
     }
     if (raw) {
