@@ -5,6 +5,7 @@
 # it, and removes it on exit. Guest modules are assembled (wat2wasm) or compiled (clang,
 # wasm32-wasi) at test time from the sources next to this script.
 set -u
+TESTS_DIR=$(cd "$(dirname "$0")/.." && pwd) # before any cd: $0 may be relative
 WAOT=$1
 SRC=$2
 CASE=$3
@@ -16,29 +17,12 @@ trap 'chmod -R u+w "$T" 2>/dev/null; rm -rf "$T"' EXIT
 export WAOT_CACHE_DIR=$T/cache
 cd "$T" || exit 1
 
-FAILS=0
-fail() { echo "FAIL [$CASE]: $*"; FAILS=$((FAILS + 1)); }
-wat() { "$WAT2WASM" --debug-names "$@" || { echo "wat2wasm failed: $*"; exit 1; }; }
+. "$TESTS_DIR/test_lib.sh"
 probe() {
     "$CLANG" --target=wasm32-wasi -O2 -o "$T/probe.wasm" "$SRC/probe.c" ||
         { echo "cannot build probe.c with $CLANG"; exit 1; }
 }
 
-# run EXPECTED_STATUS ARGS...: runs waot, keeps stdout in $T/out and stderr in $T/err.
-run() {
-    local want=$1
-    shift
-    "$WAOT" "$@" >"$T/out" 2>"$T/err"
-    local got=$?
-    if [ "$got" != "$want" ]; then
-        fail "waot $* exited $got, expected $want"
-        sed 's/^/  stdout: /' "$T/out"
-        sed 's/^/  stderr: /' "$T/err"
-    fi
-}
-# expect FILE PATTERN: an (extended regex) line of FILE matches.
-expect() { grep -Eq -- "$2" "$T/$1" || { fail "$1 lacks /$2/"; sed 's/^/  | /' "$T/$1"; }; }
-expect_not() { ! grep -Eq -- "$2" "$T/$1" || { fail "$1 has /$2/"; sed 's/^/  | /' "$T/$1"; }; }
 # One line on stderr, starting with "waot: ".
 one_waot_line() {
     local n

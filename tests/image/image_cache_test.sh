@@ -5,6 +5,7 @@
 # Every case works in its own temporary directory with its own WAOT_CACHE_DIR inside it and
 # removes it on exit. The guest is tests/cli/probe.c, compiled with clang for wasm32-wasi.
 set -u
+TESTS_DIR=$(cd "$(dirname "$0")/.." && pwd) # before any cd: $0 may be relative
 WAOT=$1
 SRC=$2
 CASE=$3
@@ -16,25 +17,11 @@ export WAOT_CACHE_DIR=$T/cache
 unset WAOT_IMAGE_DIR
 cd "$T" || exit 1
 
-FAILS=0
-fail() { echo "FAIL [$CASE]: $*"; FAILS=$((FAILS + 1)); }
+. "$TESTS_DIR/test_lib.sh"
 probe() {
     "$CLANG" --target=wasm32-wasi -O2 -o "$T/probe.wasm" "$SRC/../cli/probe.c" ||
         { echo "cannot build probe.c with $CLANG"; exit 1; }
 }
-# run EXPECTED_STATUS ARGS...: runs waot, keeps stdout in $T/out and stderr in $T/err.
-run() {
-    local want=$1
-    shift
-    "$WAOT" "$@" >"$T/out" 2>"$T/err"
-    local got=$?
-    if [ "$got" != "$want" ]; then
-        fail "waot $* exited $got, expected $want"
-        sed 's/^/  stdout: /' "$T/out"
-        sed 's/^/  stderr: /' "$T/err"
-    fi
-}
-expect() { grep -Eq -- "$2" "$T/$1" || { fail "$1 lacks /$2/"; sed 's/^/  | /' "$T/$1"; }; }
 entries() { ls "$WAOT_CACHE_DIR"/artifacts/*.waot 2>/dev/null | wc -l; }
 # sizes from stat: reading the entries would refresh their access times (their last use)
 total_size() { local s=0 f; for f in "$WAOT_CACHE_DIR"/artifacts/*.waot; do [ -e "$f" ] && s=$((s + $(stat -c %s "$f"))); done; echo $s; }

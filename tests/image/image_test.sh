@@ -6,6 +6,7 @@
 # Every case works in its own temporary directory with its own WAOT_CACHE_DIR (so its own
 # image store, TMP/images) and removes it on exit, after checking nothing is still mounted.
 set -u
+TESTS_DIR=$(cd "$(dirname "$0")/.." && pwd) # before any cd: $0 may be relative
 WAOT=$1
 SRC=$2
 CASE=$3
@@ -23,21 +24,7 @@ unset WAOT_IMAGE_DIR
 STORE=$T/images
 cd "$T" || exit 1
 
-FAILS=0
-fail() { echo "FAIL [$CASE]: $*"; FAILS=$((FAILS + 1)); }
-run() {
-    local want=$1
-    shift
-    "$WAOT" "$@" >"$T/out" 2>"$T/err"
-    local got=$?
-    if [ "$got" != "$want" ]; then
-        fail "waot $* exited $got, expected $want"
-        sed 's/^/  stdout: /' "$T/out"
-        sed 's/^/  stderr: /' "$T/err"
-    fi
-}
-expect() { grep -Eq -- "$2" "$T/$1" || { fail "$1 lacks /$2/"; sed 's/^/  | /' "$T/$1"; }; }
-expect_not() { grep -Eq -- "$2" "$T/$1" && { fail "$1 has /$2/"; sed 's/^/  | /' "$T/$1"; }; }
+. "$TESTS_DIR/test_lib.sh"
 sha() { sha256sum "$1" | cut -d' ' -f1; }
 
 probe() {
