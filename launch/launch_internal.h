@@ -36,7 +36,8 @@ int launch_limits_apply(const struct launch_spec *s, struct waot_error *err);
 /* Disarms the timeout once the guest is done. */
 void launch_limits_release(const struct launch_spec *s);
 
-/* launch_seccomp.c: sets no_new_privs and loads the allow-list filter (see the file). */
-int launch_seccomp_install(struct waot_error *err);
+/* launch_seccomp.c: sets no_new_privs and loads the allow-list filter (see the file);
+ * cache_dir (NULL: the default) keeps the generated program between runs. */
+int launch_seccomp_install(const char *cache_dir, struct waot_error *err);
 
 #endif

@@ -104,7 +104,7 @@ int launch_limits_apply(const struct launch_spec *s, struct waot_error *err)
     }
     if (rt_limits_timeout_start(s->timeout_ns, err) < 0)
         return -1;
-    if (!s->seccomp_unconfined && launch_seccomp_install(err) < 0) {
+    if (!s->seccomp_unconfined && launch_seccomp_install(s->cache_dir, err) < 0) {
         rt_limits_timeout_stop();
         return -1;
     }

@@ -278,8 +278,10 @@ WASI_IMPL(wasi_dir_path_link)
         name_fini(&n1);
         return (int)r;
     }
-    int rc = d2->readonly ? (errno = EPERM, -1)
-                          : linkat(n1.parent, n1.base, n2.parent, n2.base, 0);
+    /* A new name for a file of a read-only volume, made in a writable one, would open it
+     * for writing: the source's volume must be writable too. */
+    int rc = (d1->readonly || d2->readonly) ? (errno = EPERM, -1)
+                                            : linkat(n1.parent, n1.base, n2.parent, n2.base, 0);
     int saved = errno;
     name_fini(&n1);
     name_fini(&n2);

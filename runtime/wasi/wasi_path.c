@@ -21,6 +21,7 @@
 
 #define WALK_MAX_LINKS 40
 #define WALK_MAX_DEPTH 512
+#define WALK_RETRIES 8 /* a last component that changes type under a concurrent rename */
 
 bool wasi_path_force_walk;
 
@@ -222,7 +223,20 @@ static int walk_open(int dirfd, const char *path, int flags, mode_t mode)
             r = r < 0 ? -errno : r;
             break;
         }
-        int fd = openat(walk_cur(&k), name, fl, mode);
+        int fd, e = 0;
+        for (int tries = 0;; tries++) {
+            fd = openat(walk_cur(&k), name, fl, mode);
+            if (fd >= 0)
+                break;
+            e = errno;
+            if (!fol || (e != ELOOP && e != ENOTDIR && e != EMLINK))
+                break;
+            r = read_link(walk_cur(&k), name, target);
+            /* EINVAL: not a symlink (any more). A concurrent rename may have swapped the
+             * symlink the open refused for a directory: open again before believing e. */
+            if (r != -EINVAL || tries == WALK_RETRIES)
+                break;
+        }
         if (fd >= 0) {
             struct stat st;
             if (!fol || !(flags & O_PATH) || fstat(fd, &st) < 0 || !S_ISLNK(st.st_mode)) {
@@ -231,14 +245,9 @@ static int walk_open(int dirfd, const char *path, int flags, mode_t mode)
             }
             r = read_link(fd, "", target);
             close(fd);
-        } else {
-            int e = errno;
-            if (!fol || (e != ELOOP && e != ENOTDIR && e != EMLINK) ||
-                read_link(walk_cur(&k), name, target) < 0) {
-                r = -e;
-                break;
-            }
-            r = 0;
+        } else if (!fol || (e != ELOOP && e != ENOTDIR && e != EMLINK) || r < 0) {
+            r = -e;
+            break;
         }
         if (r == 0)
             r = walk_splice(&k, target, slash ? "/" : "");

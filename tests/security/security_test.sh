@@ -42,6 +42,75 @@ seccomp_unconfined)
     run_cmd 125 "$WAOT" run --seccomp=bogus grow.wasm
     expect err 'seccomp'
     ;;
+seccomp_pid)
+    # kill and tgkill are allowed for this process only: the pid in the filter is ours
+    wat "$SRC/kill_self.wat" -o kill_self.wasm
+    wat "$SRC/kill_other.wat" -o kill_other.wasm
+    run_cmd 0 "$WAOT" compile kill_self.wasm -o kill_self.waot
+    run_cmd 0 "$WAOT" compile kill_other.wasm -o kill_other.waot
+    mkdir -m 700 "$WAOT_CACHE_DIR" # the second round loads the cached program
+    for round in generated cached; do
+        run_cmd 0 "$PROBE" kill_self.waot
+        expect out '^kill_self: ok$'
+        run_cmd 159 "$PROBE" kill_other.waot
+        expect err '^waot: seccomp: blocked system call kill$'
+        expect_not out 'kill_other: ok'
+        ls "$WAOT_CACHE_DIR"/seccomp/*.bpf >/dev/null 2>&1 || fail "no cached program ($round)"
+    done
+    run_cmd 0 "$PROBE" --unconfined kill_other.waot
+    expect out '^kill_other: ok$'
+    ;;
+seccomp_cache)
+    # The generated BPF program is kept in the cache (seccomp/KEY.bpf) and reused; a
+    # damaged or untrusted entry is never loaded: the filter is generated again and still
+    # blocks.
+    wat "$SRC/probe.wat" -o probe.wasm
+    wat "$SRC/grow.wat" -o grow.wasm
+    run_cmd 0 "$WAOT" compile probe.wasm -o probe.waot
+    # the program is kept only in an existing cache (the probe has no artifact to cache)
+    mkdir -m 700 "$WAOT_CACHE_DIR"
+    run_cmd 159 "$PROBE" probe.waot
+    expect err '^waot: seccomp: blocked system call socket$'
+    set -- "$WAOT_CACHE_DIR"/seccomp/*.bpf
+    [ $# = 1 ] && [ -f "$1" ] || { fail "no single cached program: $*"; exit 1; }
+    entry=$1
+    cp "$entry" good.bpf
+    [ "$(stat -c %a "$entry")" = 600 ] || fail "cached program mode $(stat -c %a "$entry")"
+    # from the cache: same outcome, same file
+    run_cmd 159 "$PROBE" probe.waot
+    expect err '^waot: seccomp: blocked system call socket$'
+    cmp -s good.bpf "$entry" || fail "the cached program changed on reuse"
+    run_cmd 0 "$WAOT" run --memory 64M grow.wasm
+    # one instruction's jump target flipped (the checksum no longer matches): regenerated
+    printf '\x7f' | dd of="$entry" bs=1 seek=100 conv=notrunc status=none
+    cmp -s good.bpf "$entry" && fail "could not damage the cached program"
+    run_cmd 159 "$PROBE" probe.waot
+    expect err '^waot: seccomp: blocked system call socket$'
+    cmp -s good.bpf "$entry" || fail "the damaged program was not replaced"
+    # truncated, and a key that names another program: regenerated
+    head -c 50 good.bpf >"$entry"
+    run_cmd 159 "$PROBE" probe.waot
+    cmp -s good.bpf "$entry" || fail "the truncated program was not replaced"
+    printf '\x00' | dd of="$entry" bs=1 seek=30 conv=notrunc status=none
+    run_cmd 159 "$PROBE" probe.waot
+    cmp -s good.bpf "$entry" || fail "the program with a foreign key was not replaced"
+    # a directory others may write to is not trusted: neither read nor written
+    chmod 0777 "$WAOT_CACHE_DIR/seccomp"
+    rm -f "$entry"
+    run_cmd 159 "$PROBE" probe.waot
+    expect err '^waot: seccomp: blocked system call socket$'
+    [ -e "$entry" ] && fail "a program was written to a world-writable directory"
+    chmod 0700 "$WAOT_CACHE_DIR/seccomp"
+    # a symlink in place of the entry is not followed
+    ln -s "$T/good.bpf" "$entry"
+    run_cmd 159 "$PROBE" probe.waot
+    [ -L "$entry" ] && fail "the symlinked entry was kept"
+    # no cache directory we may use at all: the filter is generated and loaded anyway
+    run_cmd 159 env WAOT_CACHE_DIR=/nonexistent/waot-cache "$PROBE" probe.waot
+    expect err '^waot: seccomp: blocked system call socket$'
+    [ -z "$(ls -A "$WAOT_CACHE_DIR/seccomp" | grep -v '\.bpf$')" ] ||
+        fail "temporary files left: $(ls -A "$WAOT_CACHE_DIR/seccomp")"
+    ;;
 memory_grow)
     wat "$SRC/grow.wat" -o grow.wasm
     run_cmd 0 "$WAOT" run --memory 64M grow.wasm
