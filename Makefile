@@ -90,3 +90,47 @@ fuzz: fuzz-build
 
 fuzz-smoke:
 	$(MAKE) fuzz FUZZ_SECONDS=10
+
+# ---- aarch64 (docs/cross-testing.md) ----
+# `make test-aarch64`: cross-builds the runtime side of waot for aarch64 (build-a64: no LLVM,
+# cmake/aarch64-linux-gnu.cmake) and the aarch64 compiler library (build-a64cc, linked with
+# Debian's libllvm16:arm64), builds the x86_64 host tools (A64_HOST_BUILD: waot, the compiler,
+# the WASI runner and guests), then runs tests/aarch64/run_aarch64.sh: every spec script and
+# the WASI suites under qemu-aarch64-static with code compiled here, trap backtraces, and
+# byte-identical artifacts from the x86_64 and the aarch64 compiler. The arm64 packages are
+# Debian multiarch ones; they co-install with the amd64 packages of DEB_PACKAGES.
+A64_DEB_PACKAGES := gcc-aarch64-linux-gnu qemu-user-static libc6:arm64 libjansson-dev:arm64 \
+  libssl-dev:arm64 libseccomp-dev:arm64 libllvm16:arm64
+A64_HOST_BUILD ?= build-a64host
+A64_TOOLCHAIN := -DCMAKE_TOOLCHAIN_FILE=cmake/aarch64-linux-gnu.cmake -DCMAKE_BUILD_TYPE=Release
+
+.PHONY: deps-aarch64 build-aarch64 test-aarch64
+
+deps-aarch64:
+	@dpkg --print-foreign-architectures | grep -qx arm64 || { dpkg --add-architecture arm64 && apt-get update -qq; }; \
+	missing=""; for p in $(A64_DEB_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+build-a64/CMakeCache.txt:
+	cmake -S . -B build-a64 $(A64_TOOLCHAIN) -DWAOT_WITH_COMPILER=OFF
+
+build-a64cc/CMakeCache.txt:
+	cmake -S . -B build-a64cc $(A64_TOOLCHAIN) -DLLVM_LIB=/usr/lib/aarch64-linux-gnu/libLLVM-16.so.1
+
+$(A64_HOST_BUILD)/CMakeCache.txt:
+	cmake -S . -B $(A64_HOST_BUILD) -DCMAKE_BUILD_TYPE=Release
+
+build-aarch64: build-a64/CMakeCache.txt build-a64cc/CMakeCache.txt $(A64_HOST_BUILD)/CMakeCache.txt
+	cmake --build build-a64 -j$(JOBS)
+	cmake --build build-a64cc -j$(JOBS) --target waot waot_compiler
+	cmake --build $(A64_HOST_BUILD) -j$(JOBS) --target waot waot_compiler wasi_suite wasi_programs
+
+test-aarch64: deps deps-aarch64
+	$(MAKE) build-aarch64
+	COMPILER_A64=build-a64cc/libwaot_compiler.so \
+	  bash tests/aarch64/run_aarch64.sh $(A64_HOST_BUILD) build-a64 build-a64/test

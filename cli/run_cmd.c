@@ -2,16 +2,21 @@
  * `waot run`: parses Docker-style options into a launch spec, calls launch_run and turns
  * the outcome into an exit status and messages. Options end at the first non-option
  * (the module) or at `--`; everything after the module goes to the guest (or, with
- * --invoke, is the function's arguments, as with `wasmtime run --invoke`).
+ * --invoke, is the function's arguments, as with `wasmtime run --invoke`). The module may
+ * also be an artifact of `waot compile -o` (as `wasmtime run` takes a .cwasm), recognised
+ * by its magic.
  */
 #include "run_cmd.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "artifact_format.h"
 #include "launch.h"
 #include "progress.h"
 #include "run_env.h"
@@ -22,7 +27,8 @@
 #define EXIT_TRAP 134
 
 static const char run_usage[] =
-    "usage: waot run [OPTIONS] [--] FILE.wasm|IMAGE [ARGS...]\n"
+    "usage: waot run [OPTIONS] [--] FILE.wasm|ARTIFACT|IMAGE [ARGS...]\n"
+    "  ARTIFACT: a module compiled by `waot compile -o` for this machine's architecture and CPU\n"
     "  IMAGE: an OCI archive or docker-archive tar, an OCI layout directory or a stored name\n"
     "      --rm                  discard the image run's writable layer afterwards\n"
     "      --read-only           preopen the image's root file system read-only\n"
@@ -229,6 +235,24 @@ static int parse(int argc, char **argv, struct run_opts *o, int *done)
     return 0;
 }
 
+static bool ends_with_wasm(const char *path)
+{
+    size_t n = strlen(path);
+    return n >= 5 && strcmp(path + n - 5, ".wasm") == 0;
+}
+
+/* An artifact starts with ART_MAGIC; a Wasm module, a tar or a directory never does. */
+static bool is_artifact(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    char magic[8];
+    ssize_t n = read(fd, magic, sizeof magic);
+    close(fd);
+    return n == (ssize_t)sizeof magic && memcmp(magic, ART_MAGIC, sizeof magic) == 0;
+}
+
 static void print_trap(const struct waot_error *err, const struct launch_result *res)
 {
     fprintf(stderr, "waot: wasm trap: %s\n", err->msg[0] ? err->msg : waot_trap_message(err->trap));
@@ -258,11 +282,18 @@ int run_cmd_main(int argc, char **argv)
         opts_free(&o);
         return status;
     }
-    /* an image instead of a .wasm file: rewrite the spec from the image (run_image.c) */
+    /* an artifact instead of a .wasm file: run it as it is; an image: rewrite the spec
+     * from the image (run_image.c) */
     const char *const *own_argv = o.spec.argv;
     const char *shown = o.spec.module_path; /* what the progress line names: the argument */
     struct run_image *img = NULL;
-    if (run_image_wanted(o.spec.module_path)) {
+    if (!run_image_wanted(o.spec.module_path)) {
+        /* Only a name that is not *.wasm is probed for the artifact magic, so that a warm
+         * start of a module costs no extra open (image_path_is_image told artifacts apart
+         * from images already). */
+        o.spec.module_is_artifact = !ends_with_wasm(o.spec.module_path) &&
+                                    is_artifact(o.spec.module_path);
+    } else {
         struct run_image_opts io = {.nargs = o.nrest, .args = o.rest, .argv0 = o.argv0,
                                     .read_only = o.read_only, .rm = o.rm, .quiet = o.quiet};
         img = malloc(sizeof *img);

@@ -9,6 +9,11 @@
  *
  * Output: failures as they happen, then "FILE: P passed, F failed, S skipped" per script and
  * "P passed, F failed, S skipped" over all scripts as the last line.
+ *
+ * Another machine (wast_artifacts.h): --emit DIR runs no command but compiles every binary
+ * module of each script (for --target/--cpu) into DIR, counting one pass per module
+ * recorded; --artifacts DIR runs the scripts with modules from DIR instead of the compiler,
+ * which then need not be installed.
  */
 #include "wast.h"
 
@@ -25,6 +30,7 @@
 #include <unistd.h>
 
 #include "compiler_load.h"
+#include "wast_artifacts.h"
 #include "wast_run.h"
 
 #define EXIT_WAOT 125
@@ -32,12 +38,15 @@
 struct wast_options {
     struct wast_run_options run;
     unsigned timeout; /* seconds per script; 0: none */
+    const char *emit_dir;      /* --emit: record modules here instead of running commands */
+    const char *artifacts_dir; /* --artifacts: modules from here instead of the compiler */
 };
 
 static int usage_fail(const char *why)
 {
     fprintf(stderr, "waot: wast: %s\n", why);
-    fprintf(stderr, "usage: waot wast [--opt-level N] [--loose-traps] [--timeout SECONDS] [--no-fork] FILE.wast...\n");
+    fprintf(stderr, "usage: waot wast [--opt-level N] [--loose-traps] [--timeout SECONDS] [--no-fork]\n"
+                    "                 [--target TRIPLE] [--cpu NAME] [--emit DIR | --artifacts DIR] FILE.wast...\n");
     return EXIT_WAOT;
 }
 
@@ -52,6 +61,20 @@ static int parse_uint(const char *s, unsigned long max, unsigned long *out)
         return -1;
     *out = v;
     return 0;
+}
+
+/* The field a text-valued option sets, or NULL when a is no such option. */
+static const char **text_option(struct wast_options *opt, const char *a)
+{
+    if (strcmp(a, "--target") == 0)
+        return &opt->run.compile.triple;
+    if (strcmp(a, "--cpu") == 0)
+        return &opt->run.compile.cpu;
+    if (strcmp(a, "--emit") == 0)
+        return &opt->emit_dir;
+    if (strcmp(a, "--artifacts") == 0)
+        return &opt->artifacts_dir;
+    return NULL;
 }
 
 /* ---- temporary directory ---- */
@@ -143,7 +166,16 @@ static void run_child(const char *file, const char *dir, const struct wast_optio
         progress->finished = 1;
         return;
     }
-    wast_run_script(json, dir, file, &opt->run, progress);
+    if (opt->emit_dir) {
+        struct waot_error err = {0};
+        if (wast_artifacts_emit(dir, opt->emit_dir, opt->run.api, &opt->run.compile,
+                                &progress->passed, &err) < 0) {
+            printf("%s: %s\n", file, err.msg);
+            progress->failed++;
+        }
+    } else {
+        wast_run_script(json, dir, file, &opt->run, progress);
+    }
     progress->finished = 1;
 }
 
@@ -220,6 +252,7 @@ int wast_main(int argc, char **argv)
     int first_file = argc;
     bool no_fork = false;
     unsigned long n;
+    const char **text;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "--") == 0) {
@@ -234,6 +267,10 @@ int wast_main(int argc, char **argv)
             opt.run.loose_traps = true;
         } else if (strcmp(a, "--no-fork") == 0) {
             no_fork = true;
+        } else if ((text = text_option(&opt, a)) != NULL) {
+            if (i + 1 >= argc || !argv[i + 1][0])
+                return usage_fail("option needs a value");
+            *text = argv[++i];
         } else if (strcmp(a, "--opt-level") == 0 || strcmp(a, "--timeout") == 0) {
             if (i + 1 >= argc)
                 return usage_fail("option needs a value");
@@ -251,14 +288,32 @@ int wast_main(int argc, char **argv)
     }
     if (first_file >= argc)
         return usage_fail("no .wast file given");
+    if (opt.emit_dir && opt.artifacts_dir)
+        return usage_fail("--emit and --artifacts exclude each other");
+    if (opt.artifacts_dir && (opt.run.compile.triple || opt.run.compile.cpu))
+        return usage_fail("--artifacts runs what was emitted: --target and --cpu belong to --emit");
+    if (!opt.emit_dir && !opt.artifacts_dir && opt.run.compile.triple)
+        return usage_fail("--target without --emit: code for another machine cannot run here");
 
     struct waot_error err = {0};
-    struct compiler_load cl;
-    if (compiler_load_open(&cl, &err) < 0) {
-        fprintf(stderr, "waot: %s\n", err.msg);
-        return EXIT_WAOT;
+    struct compiler_load cl = {0};
+    if (opt.artifacts_dir) {
+        if (wast_artifacts_open(opt.artifacts_dir, &opt.run.api, &err) < 0) {
+            fprintf(stderr, "waot: wast: %s\n", err.msg);
+            return EXIT_WAOT;
+        }
+    } else {
+        if (compiler_load_open(&cl, &err) < 0) {
+            fprintf(stderr, "waot: %s\n", err.msg);
+            return EXIT_WAOT;
+        }
+        if (opt.emit_dir && wast_artifacts_prepare(opt.emit_dir, &opt.run.compile, &err) < 0) {
+            fprintf(stderr, "waot: wast: %s\n", err.msg);
+            compiler_load_close(&cl);
+            return EXIT_WAOT;
+        }
+        opt.run.api = cl.api;
     }
-    opt.run.api = cl.api;
     struct wast_progress *progress = mmap(NULL, sizeof *progress, PROT_READ | PROT_WRITE,
                                           MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     if (progress == MAP_FAILED) {

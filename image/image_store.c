@@ -15,6 +15,7 @@
 
 #include <jansson.h>
 
+#include "artifact_format.h"
 #include "image_internal.h"
 
 bool image_path_is_image(const char *path)
@@ -29,13 +30,18 @@ bool image_path_is_image(const char *path)
     }
     if (!S_ISREG(sb.st_mode))
         return false;
-    unsigned char magic[4] = {0};
+    /* Neither a Wasm module nor a compiled artifact (`waot run` takes both as files). */
+    unsigned char magic[sizeof ART_MAGIC - 1] = {0};
     FILE *f = fopen(path, "rb");
     if (!f)
         return false;
     size_t n = fread(magic, 1, sizeof magic, f);
     fclose(f);
-    return !(n == 4 && memcmp(magic, "\0asm", 4) == 0) && n > 0;
+    if (n >= 4 && memcmp(magic, "\0asm", 4) == 0)
+        return false;
+    if (n == sizeof magic && memcmp(magic, ART_MAGIC, sizeof magic) == 0)
+        return false;
+    return n > 0;
 }
 
 static void ref_file(const char *name, char out[80])

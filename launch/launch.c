@@ -256,6 +256,8 @@ static int run_module(const struct launch_spec *s, struct waot_module *m,
         waot_fail(err, err->code, "%s: %s", s->module_path, msg);
         goto done;
     }
+    if (s->after_link && s->after_link(s->after_link_ctx, err) < 0)
+        goto done;
     /* confinement: limits, seccomp, timeout; from here on guest code may run */
     if (launch_limits_apply(s, err) < 0)
         goto done;
@@ -268,7 +270,10 @@ static int run_module(const struct launch_spec *s, struct waot_module *m,
     struct waot_extern mem;
     if (waot_instance_export_find(inst, "memory", &mem) == 0 && mem.kind == WAOT_EXTERN_MEMORY)
         wasi_set_memory(w, mem.of.memory);
-    r = s->invoke ? call_invoke(s, m, inst, out, err) : call_start(s, m, inst, out, err);
+    if (s->before_start && s->before_start(s->before_start_ctx, err) < 0)
+        r = -1;
+    else
+        r = s->invoke ? call_invoke(s, m, inst, out, err) : call_start(s, m, inst, out, err);
     launch_limits_release(s);
 done:
     waot_instance_destroy(inst);
@@ -282,14 +287,20 @@ int launch_run(const struct launch_spec *s, struct launch_result *out, struct wa
     memset(out, 0, sizeof *out);
     if (!s->module_path)
         return waot_fail(err, WAOT_E_USAGE, "no module file");
-    struct cache c;
-    if (open_cache(s->cache_dir, &c, err) < 0)
-        return -1;
-    bool compiled = false;
-    struct waot_module *m = launch_cache_module(&c, s->module_path, &s->compile, out->artifact_path,
-                                                sizeof out->artifact_path, &compiled, err);
-    cache_close(&c);
-    out->compiled = compiled;
+    struct waot_module *m = NULL;
+    if (s->module_is_artifact) {
+        m = waot_module_open(s->module_path, err);
+        snprintf(out->artifact_path, sizeof out->artifact_path, "%s", s->module_path);
+    } else {
+        struct cache c;
+        if (open_cache(s->cache_dir, &c, err) < 0)
+            return -1;
+        bool compiled = false;
+        m = launch_cache_module(&c, s->module_path, &s->compile, out->artifact_path,
+                                sizeof out->artifact_path, &compiled, err);
+        cache_close(&c);
+        out->compiled = compiled;
+    }
     if (!m)
         return -1;
     int r = run_module(s, m, out, err);

@@ -31,6 +31,10 @@ struct launch_volume {
 
 struct launch_spec {
     const char *module_path;          /* the .wasm file */
+    /* module_path is an artifact (`waot compile -o`): mapped as it is, after the loader's
+     * checks (format, waot version, architecture, CPU features), without the cache or the
+     * compiler. */
+    bool module_is_artifact;
     int argc;                         /* guest argv (argv[0] included) */
     const char *const *argv;
     int envc;                         /* "KEY=VALUE": the whole guest environment */
@@ -57,6 +61,17 @@ struct launch_spec {
     uint64_t timeout_ns;              /* wall-clock limit of the guest; 0: none */
     uint64_t max_stack;               /* Wasm call-stack budget in bytes; 0: the thread's */
     unsigned max_fds;                 /* RLIMIT_NOFILE; 0: LAUNCH_DEFAULT_MAX_FDS */
+    /* Front-end hooks (the containerd shim's task runner), each optional; returning -1
+     * (with err filled) ends the run before the guest starts. after_link runs once the
+     * artifact is mapped, WASI linked and the preopens opened, before any confinement: the
+     * runner drops to the container's user there, after the cache and the preopens were
+     * opened with its own (root) rights. before_start runs after instantiation, under the
+     * seccomp filter (read, write and close are allowed), right before `_start` or the
+     * --invoke function: the runner reports "ready" there and waits to be released. */
+    int (*after_link)(void *ctx, struct waot_error *err);
+    void *after_link_ctx;
+    int (*before_start)(void *ctx, struct waot_error *err);
+    void *before_start_ctx;
 };
 
 #define LAUNCH_DEFAULT_MAX_FDS 1024

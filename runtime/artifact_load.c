@@ -159,12 +159,14 @@ static int check_header(struct loader *ld)
             s->size > h->image_offset - s->offset || s->size != (uint64_t)s->count * record_size[i])
             return bad(ld, "metadata section %d out of range", i);
     }
-    const char *features = string_at(ld, h->features, -1);
+    /* the writer stores an empty list (a generic CPU) as no string */
+    const char *features = h->features == ART_NO_STRING ? "" : string_at(ld, h->features, -1);
     if (!features)
         return bad(ld, "corrupt feature list");
     char missing[128];
     if (cpu_features_check(features, missing, sizeof missing) < 0)
-        return bad(ld, "built for CPU features %s which this machine lacks; recompile", missing);
+        return bad(ld, "built for %s CPU \"%s\" with features %s which this %s machine lacks; "
+                   "recompile", h->triple, h->cpu[0] ? h->cpu : "generic", missing, arch);
     if (h->name != ART_NO_STRING && !string_at(ld, h->name, -1))
         return bad(ld, "corrupt module name");
     return 0;

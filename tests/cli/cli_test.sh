@@ -253,6 +253,102 @@ compile_cache)
     run 125 compile "$T/nope.wasm"
     one_waot_line
     ;;
+artifact_run)
+    # `waot run` takes a compiled artifact in place of the module: no cache, no compiler
+    probe
+    run 0 compile probe.wasm -o p.waot
+    WAOT_COMPILER_LIB=$T/no-compiler.so run 0 run p.waot args one
+    expect out '^p\.waot$'
+    expect out '^one$'
+    [ -s "$T/err" ] && fail "unexpected stderr"
+    [ -z "$(ls -A "$WAOT_CACHE_DIR/artifacts" 2>/dev/null)" ] || fail "running an artifact filled the cache"
+    run 42 run --argv0 probe.wasm p.waot exit 42
+    wat "$SRC/trap.wat" -o trap.wasm
+    run 0 compile --opt-level 0 trap.wasm -o trap.waot
+    run 134 run trap.waot
+    expect err '^waot: wasm trap: integer divide by zero$'
+    expect err '^  0: inner \(func 0\)$'
+    run 0 run --invoke answer trap.waot
+    expect out '^42$'
+    ;;
+artifact_foreign)
+    # an artifact for the other architecture is refused, naming both
+    case $(uname -m) in
+    x86_64) other=aarch64 here=x86_64 ;;
+    aarch64) other=x86_64 here=aarch64 ;;
+    *) fail "unexpected host $(uname -m)"; other=aarch64 here=$(uname -m) ;;
+    esac
+    wat "$SRC/returns.wat" -o r.wasm
+    run 0 compile --target $other-linux-gnu r.wasm -o other.waot
+    run 125 run other.waot
+    one_waot_line
+    expect err "other\.waot: built for $other-unknown-linux-gnu, this machine is $here; recompile"
+    # one whose feature list names a feature this CPU lacks (fma4: AMD Bulldozer only) is
+    # refused, naming the artifact's target and CPU and this machine
+    run 0 compile r.wasm -o host.waot
+    grep -aq '+cx16' host.waot || fail "host artifact has no +cx16 in its feature list"
+    if grep -qw fma4 /proc/cpuinfo; then
+        echo "note: this CPU has fma4; the feature refusal is not checked"
+    else
+        sed 's/+cx16/+fma4/' host.waot >fma4.waot
+        run 125 run fma4.waot
+        one_waot_line
+        expect err "fma4\.waot: built for $here-[a-z]+-linux-gnu CPU \"[^\"]+\" with features \+fma4 which this $here machine lacks"
+    fi
+    ;;
+artifact_corrupt)
+    # damaged artifacts: clear errors naming the file, exit 125, never a crash
+    wat "$SRC/returns.wat" -o r.wasm
+    run 0 compile r.wasm -o good.waot
+    run 0 run good.waot
+    head -c 5000 good.waot >trunc.waot
+    run 125 run trunc.waot
+    one_waot_line
+    expect err 'trunc\.waot: size 5000 differs from the recorded [0-9]+ \(truncated\?\)'
+    # format version (bytes 8..11) changed
+    { head -c 8 good.waot; printf '\x7f\x00\x00\x00'; tail -c +13 good.waot; } >version.waot
+    run 125 run version.waot
+    one_waot_line
+    expect err 'version\.waot: format version 127, this waot reads version [0-9]+; recompile'
+    # the magic followed by garbage
+    { printf 'WAOTART\0'; head -c 20000 /dev/urandom; } >garbage.waot
+    run 125 run garbage.waot
+    one_waot_line
+    expect err 'garbage\.waot'
+    ;;
+wast_artifacts)
+    # `waot wast --emit DIR` records every module of the scripts; `--artifacts DIR` runs them
+    # without the compiler (here for this machine; run_aarch64.sh does it for aarch64)
+    cat >a.wast <<'EOF'
+(module
+  (func (export "div") (param i32 i32) (result i32) (i32.div_s (local.get 0) (local.get 1))))
+(assert_return (invoke "div" (i32.const 7) (i32.const 2)) (i32.const 3))
+(assert_trap (invoke "div" (i32.const 1) (i32.const 0)) "integer divide by zero")
+(assert_invalid (module (func (result i32) (i64.const 0))) "type mismatch")
+(assert_malformed (module binary "\00asm\02\00\00\00") "unknown binary version")
+EOF
+    echo '(module (func (export "seven") (result i32) (i32.const 7)))
+(assert_return (invoke "seven") (i32.const 7))' >b.wast
+    run 0 wast --emit art a.wast
+    expect out '^a\.wast: 3 passed, 0 failed, 0 skipped$'
+    grep -qx 'waot-artifacts 1' art/manifest || fail "art/manifest has no format line"
+    [ "$(ls art/*.waot | wc -l)" = 1 ] || fail "expected one artifact in art/"
+    grep -Eq '^V [0-9]+ .*type mismatch' art/*.err || fail "no validation failure recorded"
+    WAOT_COMPILER_LIB=$T/no-compiler.so run 0 wast --artifacts art a.wast
+    expect out '^5 passed, 0 failed, 0 skipped$'
+    # a module that was never emitted fails its command, naming the directory
+    WAOT_COMPILER_LIB=$T/no-compiler.so run 1 wast --artifacts art b.wast
+    expect out 'art/[0-9a-f]{64}\.waot: module never emitted'
+    expect out '^0 passed, 2 failed, 0 skipped$'
+    # bad uses
+    mkdir empty
+    run 125 wast --artifacts empty a.wast
+    expect err 'empty/manifest'
+    run 125 wast --emit art --artifacts art a.wast
+    expect err 'exclude each other'
+    run 125 wast --target aarch64-linux-gnu a.wast
+    expect err '--target without --emit'
+    ;;
 *)
     echo "unknown case $CASE"
     exit 2
