@@ -7,9 +7,9 @@ JOBS ?= 2
 # LLVM library under glibc 2.36 ("DTLS 6 at 0x334-0x3000001436") and its tracer crashes at
 # exit after an in-process compile; leak checking itself stays on.
 ASAN_OPTIONS := detect_leaks=1:abort_on_error=0:intercept_tls_get_addr=0
-DEB_PACKAGES := cmake make gcc llvm-16-dev libjansson-dev libssl-dev wabt wasi-libc lld-16 libclang-rt-16-dev-wasm32 clang-16 libarchive-dev umoci skopeo libseccomp-dev python3
+DEB_PACKAGES := cmake make gcc llvm-16-dev libjansson-dev libssl-dev wabt wasi-libc lld-16 libclang-rt-16-dev-wasm32 clang-16 libarchive-dev umoci skopeo libseccomp-dev python3 protobuf-c-compiler libprotobuf-c-dev libprotobuf-dev python3-grpcio python3-grpc-tools containerd runc busybox-static
 
-.PHONY: all build deps demo test test-release asan test-asan clean
+.PHONY: all build deps demo test test-release asan test-asan clean install
 
 all: build
 
@@ -54,6 +54,12 @@ test: test-release test-asan
 clean:
 	rm -rf build build-asan
 
+# `make install`: waot and containerd-shim-waot-v1 in $(PREFIX)/bin, libwaot_compiler.so in
+# $(PREFIX)/lib/waot (where both look for it, relative to their own directory).
+PREFIX ?= /usr/local
+install: build
+	cmake --install build --prefix $(PREFIX)
+
 # `make fuzz`: libFuzzer targets of tests/fuzz, built with clang-16 in build-fuzz/ (its own
 # CMake tree: -DWAOT_FUZZ=ON, libraries instrumented with -fsanitize=fuzzer-no-link + ASan +
 # UBSan), seeded by tests/fuzz/make_corpus.sh (corpora in build-fuzz/corpus, reused and grown
@@ -61,7 +67,7 @@ clean:
 # build-fuzz/crashes/. `make fuzz-smoke` is the same with 10 s per target. Not part of `make test`.
 FUZZ_SECONDS ?= 60
 FUZZ_CC ?= /usr/lib/llvm-16/bin/clang
-FUZZ_TARGETS := fuzz_wasm fuzz_artifact fuzz_image_json fuzz_unpack
+FUZZ_TARGETS := fuzz_wasm fuzz_artifact fuzz_image_json fuzz_unpack fuzz_ttrpc
 FUZZ_FLAGS := -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer
 
 .PHONY: fuzz fuzz-smoke fuzz-build

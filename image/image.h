@@ -119,6 +119,12 @@ int image_rootfs(struct image_store *st, const struct image_info *info, char *bu
 
 /* ---- launch (image_launch.c) ---- */
 
+/* Opens path (absolute or relative to the root) inside root_fd with every symlink resolved
+ * as if root_fd were "/" (openat2 RESOLVE_IN_ROOT, or the same by hand where the kernel
+ * lacks it), so nothing outside root_fd is reachable. flags as for open (O_CLOEXEC is
+ * added). -1 with errno. */
+int image_open_in_root(int root_fd, const char *path, int flags);
+
 /* Writes the host path of the module to compile for info: the module blob itself for an
  * artifact, else Entrypoint[0] (or Cmd[0]) resolved inside the unpacked root (symlinks
  * followed within the root). *status_out gets the Docker exit status on failure: 127 when

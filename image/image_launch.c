@@ -111,9 +111,7 @@ static int open_in_root_slow(int root_fd, const char *path, int flags)
     return open_walk(root_fd, comps, n, flags);
 }
 
-/* Opens path (absolute or relative to the root) inside root_fd with every symlink resolved
- * as if root_fd were "/". -1 with errno. */
-static int open_in_root(int root_fd, const char *path, int flags)
+int image_open_in_root(int root_fd, const char *path, int flags)
 {
     struct open_how how = {.flags = (uint64_t)(flags | O_CLOEXEC),
                            .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS};
@@ -157,7 +155,7 @@ int image_module_path(struct image_store *st, const struct image_info *info, cha
     int rfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (rfd < 0)
         return waot_fail(err, WAOT_E_IO, "%s: %s", root, strerror(errno));
-    int fd = open_in_root(rfd, rel, O_RDONLY | O_NOCTTY | O_NONBLOCK);
+    int fd = image_open_in_root(rfd, rel, O_RDONLY | O_NOCTTY | O_NONBLOCK);
     int e = errno;
     close(rfd);
     if (fd < 0) {
@@ -288,7 +286,7 @@ int image_run_prepare(struct image_store *st, const struct image_info *info,
     char why[IMAGE_PATH_MAX + 64] = "";
     if (run->workdir) { /* a WorkingDir the image lacks is ignored */
         int rfd = open(lower, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        int wfd = rfd >= 0 ? open_in_root(rfd, run->workdir, O_RDONLY | O_DIRECTORY) : -1;
+        int wfd = rfd >= 0 ? image_open_in_root(rfd, run->workdir, O_RDONLY | O_DIRECTORY) : -1;
         if (wfd < 0)
             run->workdir = NULL;
         else

@@ -4,13 +4,14 @@
 #   OUT/fuzz_artifact    artifacts `waot compile` makes from some of those modules
 #   OUT/fuzz_image_json  index / manifest / config / docker manifest.json samples
 #   OUT/fuzz_unpack      tar layers (plain, gzip, zstd), including escape attempts
+#   OUT/fuzz_ttrpc       ttrpc byte streams: valid Request frames, pipelined, and broken ones
 # usage: make_corpus.sh OUT WAOT_BIN [SPEC_DIR]
 set -euo pipefail
 OUT=${1:?usage: make_corpus.sh OUT WAOT_BIN [SPEC_DIR]}
 WAOT=${2:?usage: make_corpus.sh OUT WAOT_BIN [SPEC_DIR]}
 HERE=$(cd "$(dirname "$0")" && pwd)
 SPEC=${3:-$HERE/../../../shared/testsuite/spec}
-mkdir -p "$OUT"/fuzz_wasm "$OUT"/fuzz_artifact "$OUT"/fuzz_image_json "$OUT"/fuzz_unpack
+mkdir -p "$OUT"/fuzz_wasm "$OUT"/fuzz_artifact "$OUT"/fuzz_image_json "$OUT"/fuzz_unpack "$OUT"/fuzz_ttrpc
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 
@@ -124,4 +125,55 @@ tar("ustar", [entry("u/" * 20 + "f", data=b"u"), entry("m", data=b"m", mode=0o47
     fmt=tarfile.USTAR_FORMAT)
 tar("pax-path", [entry("p", data=b"p")])
 PY
+# ---- ttrpc: frames (10-byte header + ttrpc.Request) as containerd sends them ----
+python3 - "$OUT/fuzz_ttrpc" <<'PY'
+import os, struct, sys
+out = sys.argv[1]
+
+def varint(n):
+    b = b""
+    n &= (1 << 64) - 1
+    while True:
+        if n < 0x80:
+            return b + bytes([n])
+        b += bytes([(n & 0x7f) | 0x80])
+        n >>= 7
+
+def field(num, value):
+    if isinstance(value, int):
+        return varint(num << 3) + varint(value)
+    if isinstance(value, str):
+        value = value.encode()
+    return varint(num << 3 | 2) + varint(len(value)) + value
+
+def request(method, payload=b"", timeout=0, meta=(), service="containerd.task.v2.Task"):
+    m = field(1, service) + field(2, method) + field(3, payload)
+    if timeout:
+        m += field(4, timeout)
+    for k, v in meta:
+        m += field(5, field(1, k) + field(2, v))
+    return m
+
+def frame(stream, payload, kind=1, flags=0, length=None):
+    return struct.pack(">IIBB", len(payload) if length is None else length, stream, kind, flags) + payload
+
+def seed(name, data):
+    open(os.path.join(out, name), "wb").write(data)
+
+mount = field(1, "overlay") + field(2, "overlay") + field(4, "lowerdir=/a") + field(4, "upperdir=/b")
+create = field(1, "c1") + field(2, "/run/bundle/c1") + field(3, mount) + field(5, "/fifo/stdin") + field(6, "/fifo/stdout")
+seed("create", frame(1, request("Create", create)))
+seed("run-sequence", frame(1, request("Create", create)) + frame(3, request("Connect", field(1, "c1"))) +
+     frame(5, request("Start", field(1, "c1"))) + frame(7, request("Wait", field(1, "c1"))) +
+     frame(9, request("Shutdown", field(1, "c1"), timeout=3000000000)))
+seed("metadata", frame(1, request("Wait", field(1, "c1"), meta=[("containerd-namespace-ttrpc", "default")])))
+seed("unknown", frame(1, request("Forward", b"", service="containerd.services.events.ttrpc.v1.Events")))
+seed("even-id", frame(2, request("Create", create)))
+seed("data-frame", frame(3, b"\x01\x02", kind=3, flags=1) + frame(5, request("Wait")))
+seed("empty", frame(1, b""))
+seed("oversized", frame(1, b"xx", length=(64 << 10) + 1))
+seed("truncated", frame(1, request("Create", create))[:-3])
+seed("garbage", frame(1, b"\x0a\x7f\xff\xff"))
+PY
+
 echo "corpora in $OUT: $(for d in "$OUT"/*; do printf '%s=%s ' "$(basename "$d")" "$(ls "$d" | wc -l)"; done)"
