@@ -1,6 +1,7 @@
 # Convenience front end over CMake. `make test` is what CI runs: it installs missing Debian
-# packages, builds a Release tree in build/ and an ASan+UBSan tree in build-asan/, and runs
-# every test of both through ctest.
+# packages, builds a Release tree in build/ and an ASan+UBSan tree in build-asan/, runs every
+# test of both through ctest (the containerd tests as root), then the aarch64 suite under
+# qemu (test-aarch64).
 
 JOBS ?= 2
 # intercept_tls_get_addr=0: LeakSanitizer misreads the dynamic TLS blocks of the dlopen'd
@@ -49,7 +50,9 @@ test-asan: deps
 	$(MAKE) asan
 	cd build-asan && ASAN_OPTIONS=$(ASAN_OPTIONS) ctest -j$(JOBS) --output-on-failure
 
+# The aarch64 run reuses build/ for the host side (compiler, WASI runner and guests).
 test: test-release test-asan
+	$(MAKE) test-aarch64 A64_HOST_BUILD=build
 
 clean:
 	rm -rf build build-asan
