@@ -44,6 +44,7 @@
 #ifndef WAOT_CACHE_H
 #define WAOT_CACHE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -71,6 +72,10 @@ struct cache {
      * memoised: a write in the same timestamp tick would leave (size, mtime, ctime)
      * unchanged. Default 2 s (covers coarse and whole-second file systems). */
     int64_t memo_racy_ns;
+    /* Hash modules every time, neither reading nor writing digest memos: for files whose
+     * (dev, ino) never come back, such as a module inside a container's fresh overlay
+     * mount, a memo would never hit and every run would leave one more behind. */
+    bool no_digest_memo;
     struct cache_stats stats;
 };
 

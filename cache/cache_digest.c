@@ -219,7 +219,7 @@ int cache_module_digest(struct cache *c, const char *path, uint8_t digest[CACHE_
         return waot_fail(err, WAOT_E_IO, "cannot stat %s: %s", path, strerror(e));
     }
     int regular = S_ISREG(before.st_mode);
-    if (regular && memo_read(c, &before, digest)) {
+    if (regular && !c->no_digest_memo && memo_read(c, &before, digest)) {
         close(fd);
         c->stats.digest_memo_hits++;
         return 0;
@@ -232,7 +232,8 @@ int cache_module_digest(struct cache *c, const char *path, uint8_t digest[CACHE_
     }
     c->stats.digest_hashed++;
     c->stats.bytes_hashed += bytes;
-    int stable = regular && cache_memo_stable(&before, fd, bytes, c->memo_racy_ns);
+    int stable = regular && !c->no_digest_memo &&
+                 cache_memo_stable(&before, fd, bytes, c->memo_racy_ns);
     close(fd);
     if (!stable)
         return 0;

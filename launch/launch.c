@@ -295,11 +295,16 @@ int launch_run(const struct launch_spec *s, struct launch_result *out, struct wa
         struct cache c;
         if (open_cache(s->cache_dir, &c, err) < 0)
             return -1;
+        c.no_digest_memo = s->no_digest_memo;
         bool compiled = false;
         m = launch_cache_module(&c, s->module_path, &s->compile, out->artifact_path,
                                 sizeof out->artifact_path, &compiled, err);
         cache_close(&c);
         out->compiled = compiled;
+        if (m && compiled && s->after_compile && s->after_compile(s->after_compile_ctx, err) < 0) {
+            waot_module_close(m);
+            return -1;
+        }
     }
     if (!m)
         return -1;

@@ -54,6 +54,7 @@ struct launch_spec {
     const char *const *invoke_args;
     struct waot_compile_options compile;
     const char *cache_dir;            /* NULL: cache_open's default location */
+    bool no_digest_memo;              /* hash the module every run (see struct cache) */
     /* Confinement (launch_limits.c, launch_seccomp.c), applied after the artifact is mapped
      * and WASI linked, before instantiation. Zero means the default. */
     bool seccomp_unconfined;          /* no seccomp filter (debugging only) */
@@ -68,6 +69,11 @@ struct launch_spec {
      * opened with its own (root) rights. before_start runs after instantiation, under the
      * seccomp filter (read, write and close are allowed), right before `_start` or the
      * --invoke function: the runner reports "ready" there and waits to be released. */
+    /* after_compile runs when this run had to compile the module (a cache miss), with the
+     * artifact mapped and the compiler library still loaded: the shim's runner execs itself
+     * there, so that a task never keeps LLVM's pages for its whole life. */
+    int (*after_compile)(void *ctx, struct waot_error *err);
+    void *after_compile_ctx;
     int (*after_link)(void *ctx, struct waot_error *err);
     void *after_link_ctx;
     int (*before_start)(void *ctx, struct waot_error *err);

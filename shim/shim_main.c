@@ -24,10 +24,44 @@ static void usage(void)
             "and Kubernetes\").\n");
 }
 
+/* containerd's opt plugin sets LD_LIBRARY_PATH="<dir>/lib:" and the empty entry means "the
+ * current directory": every exec of a runner would then look for libc in the bundle first.
+ * Drop empty entries once, before anything is started. */
+static void clean_library_path(void)
+{
+    const char *v = getenv("LD_LIBRARY_PATH");
+    if (!v)
+        return;
+    size_t n = strlen(v);
+    char *out = malloc(n + 1);
+    if (!out)
+        return;
+    size_t k = 0;
+    for (const char *p = v; *p;) {
+        size_t len = strcspn(p, ":");
+        if (len > 0) {
+            if (k > 0)
+                out[k++] = ':';
+            memcpy(out + k, p, len);
+            k += len;
+        }
+        p += len;
+        if (*p == ':')
+            p++;
+    }
+    out[k] = 0;
+    if (k == 0)
+        unsetenv("LD_LIBRARY_PATH");
+    else if (k != n)
+        setenv("LD_LIBRARY_PATH", out, 1);
+    free(out);
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1 && strcmp(argv[1], SHIM_RUNNER_ARG) == 0)
         return shim_runner_main(argc, argv);
+    clean_library_path();
 
     struct shim_flags f = {.ns = "default"};
     for (int i = 1; i < argc; i++) {

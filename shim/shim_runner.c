@@ -67,6 +67,7 @@ struct runner {
     size_t nvolumes;
     const char **env;              /* owned array, borrowed strings */
     size_t nenv;
+    char **argv;                   /* the whole command line, to exec it again */
     char **args;                   /* borrowed from argv */
     int nargs;
     int status_fd, go_fd, log_fd;
@@ -320,6 +321,23 @@ static int join_namespaces(struct runner *r)
     return 0;
 }
 
+/* launch's after_compile hook: this task compiled its module, and the compiler library
+ * (LLVM, ~80 MB resident) would stay mapped for the task's whole life. Start again from the
+ * top instead: the new process finds the artifact in the cache. Failing that, carry on. */
+static int restart_warm(void *ctx, struct waot_error *err)
+{
+    (void)err;
+    struct runner *r = ctx;
+    debugf(r, "%s compiled; starting again from the cache", r->args[0]);
+    fcntl(r->status_fd, F_SETFD, 0);
+    fcntl(r->go_fd, F_SETFD, 0);
+    execv("/proc/self/exe", r->argv);
+    debugf(r, "cannot exec the runner again (%s); going on", strerror(errno));
+    fcntl(r->status_fd, F_SETFD, FD_CLOEXEC);
+    fcntl(r->go_fd, F_SETFD, FD_CLOEXEC);
+    return 0;
+}
+
 /* launch's after_link hook: the container's user from here on. */
 static int drop_user(void *ctx, struct waot_error *err)
 {
@@ -463,7 +481,11 @@ static int run_module(struct runner *r)
     s.nvolumes = r->nvolumes;
     s.workdir = r->cwd && strcmp(r->cwd, "/") != 0 ? r->cwd : NULL;
     s.cache_dir = r->cache_dir;
+    /* Each task's overlay rootfs is a new device: a digest memo would never be found again. */
+    s.no_digest_memo = true;
     s.max_fds = r->nofile > UINT_MAX ? UINT_MAX : (unsigned)r->nofile;
+    s.after_compile = restart_warm;
+    s.after_compile_ctx = r;
     s.after_link = drop_user;
     s.after_link_ctx = r;
     s.before_start = report_ready;
@@ -556,6 +578,7 @@ int shim_runner_main(int argc, char **argv)
     r.status_fd = SHIM_RUNNER_STATUS_FD;
     r.go_fd = SHIM_RUNNER_GO_FD;
     r.log_fd = -1;
+    r.argv = argv;
     /* nothing this process starts may inherit the pipes */
     fcntl(r.status_fd, F_SETFD, FD_CLOEXEC);
     fcntl(r.go_fd, F_SETFD, FD_CLOEXEC);
