@@ -65,6 +65,7 @@ else
         exit) TASK_CMD=(/bin/sh -c "echo exiting with $2; exit $2") ;;
         trap) TASK_CMD=(/bin/sh -c 'echo trapping; /bin/sh -c "kill -ABRT \$\$"; exit $?') ;;
         forever) TASK_CMD=(/bin/sh -c 'echo running; trap "exit 143" TERM; while :; do sleep 1; done') ;;
+        grow) TASK_CMD=(/bin/sh -c "echo no grow in busybox; exit 137") ;;
         esac
     }
 fi
@@ -294,6 +295,49 @@ restart)
     expect out '^after restart$'
     kill_and_delete r1
     no_leftovers "after a containerd restart under a running task"
+    ;;
+pause_metrics)
+    # Pause freezes every process of the task (cgroup freezer), Resume thaws it; Stats
+    # answers with the cgroup's figures (ctr task metrics decodes them).
+    start_forever p1
+    pid=$(task_pid p1)
+    run_cmd 0 ctr task pause p1
+    wait_status p1 PAUSED
+    state=$(awk '/^State:/ { print $2 }' "/proc/$pid/status" 2>/dev/null)
+    [ "$state" = D ] || [ "$state" = T ] || [ "$state" = S ] ||
+        fail "paused task process $pid is in state '$state'"
+    run_cmd 0 ctr task resume p1
+    wait_status p1 RUNNING
+    run_cmd 0 ctr task metrics p1
+    expect out 'memory'
+    expect out 'pids'
+    kill_and_delete p1
+    no_leftovers "after pause, resume and metrics"
+    ;;
+memory_limit)
+    # linux.resources.memory.limit reaches the task's cgroup: a guest that touches more
+    # is killed by the kernel (137); the same guest with room to spare finishes.
+    task_cmd grow 48
+    ctr_track m1
+    run_cmd 0 ctr run --rm --memory-limit $((256 << 20)) --runtime "$RUNTIME" "$TASK_IMAGE" m1 \
+        "${TASK_CMD[@]}" </dev/null
+    expect out '^grew 48 '
+    task_cmd grow 256
+    ctr_track m2
+    # the OOM kill is also published as /tasks/oom (containerd's CRI acts on it)
+    command ctr -a "$CTD_SOCK" events >"$T/events" 2>&1 &
+    events_pid=$!
+    run_cmd 137 ctr run --rm --memory-limit $((32 << 20)) --runtime "$RUNTIME" "$TASK_IMAGE" m2 \
+        "${TASK_CMD[@]}" </dev/null
+    grep -q '^grew' "$T/out" && fail "a 256 MiB guest finished under a 32 MiB limit"
+    sleep 0.5
+    kill "$events_pid" 2>/dev/null
+    wait "$events_pid" 2>/dev/null
+    if [ "$MODE" = waot ]; then
+        grep -q '/tasks/oom' "$T/events" || { fail "no /tasks/oom event for m2:"; sed 's/^/  | /' "$T/events"; }
+        grep -q '/tasks/exit.*m2' "$T/events" || fail "no /tasks/exit event for m2"
+    fi
+    no_leftovers "after the memory-limit tasks"
     ;;
 cri)
     # the sandbox ("pause") image must exist locally: the shim never runs it, runc does

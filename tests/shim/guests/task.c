@@ -6,6 +6,8 @@
  *   trap            print "trapping", then execute `unreachable` (the runner reports 134)
  *   forever         print "running", then sleep one second at a time until killed: the
  *                   long-running task of the kill, exec, restart and memory cases
+ *   grow MIB        allocate and touch MIB mebibytes, 1 MiB at a time, printing the total
+ *                   every 16 MiB; "grew MIB" at the end (the memory-limit case)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,12 +34,33 @@ int main(int argc, char **argv)
         fflush(stdout);
         __builtin_trap();
     }
+    if (strcmp(cmd, "grow") == 0 && argc > 2) {
+        int mib = atoi(argv[2]);
+        unsigned sum = 0;
+        for (int i = 1; i <= mib; i++) {
+            /* volatile: a buffer nobody reads would be optimised away with its memset */
+            volatile char *p = malloc(1 << 20);
+            if (!p) {
+                printf("malloc failed after %d MiB\n", i - 1);
+                return 1;
+            }
+            for (int k = 0; k < (1 << 20); k += 4096)
+                p[k] = (char)i;
+            sum += (unsigned char)p[(i * 4096) % (1 << 20)];
+            if (i % 16 == 0) {
+                printf("%d MiB\n", i);
+                fflush(stdout);
+            }
+        }
+        printf("grew %d (%u)\n", mib, sum);
+        return 0;
+    }
     if (strcmp(cmd, "forever") == 0) {
         puts("running");
         fflush(stdout);
         for (;;)
             sleep(1);
     }
-    fprintf(stderr, "usage: task.wasm echo WORDS... | exit N | trap | forever\n");
+    fprintf(stderr, "usage: task.wasm echo WORDS... | exit N | trap | forever | grow MIB\n");
     return 2;
 }
