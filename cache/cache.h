@@ -141,6 +141,11 @@ int cache_sha256(const void *data, size_t len, uint8_t out[CACHE_KEY_SIZE]);
  * -1 with WAOT_E_USAGE when it does not fit. */
 int cache_identity(const struct waot_compile_options *opt, char *buf, size_t size,
                    struct waot_error *err);
+/* The identity another machine gives this machine's architecture: what
+ * `waot prewarm --target <this arch>-linux-gnu` (generic CPU) computes on an x86_64 or
+ * aarch64 host alike. A run for this machine falls back to such an entry on a miss, so that
+ * a cache filled elsewhere is used unchanged. */
+int cache_identity_portable(int opt_level, char *buf, size_t size, struct waot_error *err);
 /* key = SHA-256 of the module digest and the identity string; -1 with WAOT_E_INTERNAL
  * only if libcrypto fails. */
 int cache_key(const uint8_t digest[CACHE_KEY_SIZE], const char *identity,

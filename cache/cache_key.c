@@ -31,6 +31,34 @@ static const char probe_features[] =
     "+fp-armv8,+neon,+sha2,+crc,+lse,+fullfp16,+rdm,+jsconv,+complxnum,+rcpc,+ccpp,+sha3,"
     "+sm4,+dotprod,+sve,+fp16fml,+dit,+flagm,+ssbs,+sb,+sve2,+i8mm,+bf16";
 
+/* "aarch64-linux-gnu" and "aarch64-unknown-linux-gnu" name the same target (LLVM fills in
+ * the vendor); the identity uses the four-part form so that both give one key. */
+static void normalize_triple(const char *triple, char *out, size_t size)
+{
+    int dashes = 0;
+    for (const char *p = triple; *p; p++)
+        dashes += *p == '-';
+    const char *first = strchr(triple, '-');
+    if (dashes == 2 && first && strncmp(first + 1, "unknown-", 8) != 0)
+        snprintf(out, size, "%.*s-unknown%s", (int)(first - triple), triple, first);
+    else
+        snprintf(out, size, "%s", triple);
+}
+
+static int format_identity(const char *triple, const char *cpu, int opt_level, const char *lacks,
+                           char *buf, size_t size, struct waot_error *err)
+{
+    char norm[128];
+    normalize_triple(triple, norm, sizeof norm);
+    int n = snprintf(buf, size, "waot %s;art %u;abi %d;triple %s;cpu %s;opt %d%s%s", WAOT_VERSION,
+                     (unsigned)ART_FORMAT_VERSION, WAOT_COMPILER_ABI, norm, cpu, opt_level,
+                     lacks[0] ? ";lacks " : "", lacks);
+    if (n < 0 || (size_t)n >= size)
+        return waot_fail(err, WAOT_E_USAGE, "cache identity longer than %zu bytes (triple %s, cpu %s)",
+                         size, triple, cpu);
+    return 0;
+}
+
 int cache_identity(const struct waot_compile_options *opt, char *buf, size_t size,
                    struct waot_error *err)
 {
@@ -49,13 +77,14 @@ int cache_identity(const struct waot_compile_options *opt, char *buf, size_t siz
     char lacks[2048] = "";
     if (host)
         cpu_features_check(probe_features, lacks, sizeof lacks);
-    int n = snprintf(buf, size, "waot %s;art %u;abi %d;triple %s;cpu %s;opt %d%s%s", WAOT_VERSION,
-                     (unsigned)ART_FORMAT_VERSION, WAOT_COMPILER_ABI, triple, cpu, opt_level,
-                     lacks[0] ? ";lacks " : "", lacks);
-    if (n < 0 || (size_t)n >= size)
-        return waot_fail(err, WAOT_E_USAGE, "cache identity longer than %zu bytes (triple %s, cpu %s)",
-                         size, triple, cpu);
-    return 0;
+    return format_identity(triple, cpu, opt_level, lacks, buf, size, err);
+}
+
+int cache_identity_portable(int opt_level, char *buf, size_t size, struct waot_error *err)
+{
+    char triple[64];
+    snprintf(triple, sizeof triple, "%s-unknown-linux-gnu", cpu_features_arch());
+    return format_identity(triple, "generic", opt_level, "", buf, size, err);
 }
 
 int cache_key(const uint8_t digest[CACHE_KEY_SIZE], const char *identity,

@@ -92,17 +92,30 @@ static void release_artifact(void *arg, uint8_t *buf)
         b->cl.api->free_artifact(buf);
 }
 
+/* key: the entry for opt. portable (may be NULL): for a default compile for this machine,
+ * the entry a cache filled on another machine would hold (cache_identity_portable); else
+ * it is left untouched and *has_portable false. */
 static int module_key(struct cache *c, const char *module_path,
                       const struct waot_compile_options *opt, uint8_t key[CACHE_KEY_SIZE],
+                      uint8_t portable[CACHE_KEY_SIZE], bool *has_portable,
                       struct waot_error *err)
 {
     uint8_t digest[CACHE_KEY_SIZE];
     char identity[2560];
+    if (has_portable)
+        *has_portable = false;
     if (cache_module_digest(c, module_path, digest, err) < 0)
         return -1;
-    if (cache_identity(opt, identity, sizeof identity, err) < 0)
+    if (cache_identity(opt, identity, sizeof identity, err) < 0 ||
+        cache_key(digest, identity, key, err) < 0)
         return -1;
-    return cache_key(digest, identity, key, err);
+    if (portable && !opt->triple && !opt->cpu) {
+        if (cache_identity_portable(opt->opt_level, identity, sizeof identity, err) < 0 ||
+            cache_key(digest, identity, portable, err) < 0)
+            return -1;
+        *has_portable = true;
+    }
+    return 0;
 }
 
 static int obtain(struct cache *c, const uint8_t key[CACHE_KEY_SIZE], struct build_ctx *b,
@@ -117,7 +130,7 @@ int launch_cache_entry(struct cache *c, const char *module_path,
                        bool *compiled, struct waot_error *err)
 {
     uint8_t key[CACHE_KEY_SIZE];
-    if (module_key(c, module_path, opt, key, err) < 0)
+    if (module_key(c, module_path, opt, key, NULL, NULL, err) < 0)
         return -1;
     struct build_ctx b = {.module_path = module_path, .opt = opt};
     int r = obtain(c, key, &b, path_out, size, err);
@@ -132,11 +145,23 @@ struct waot_module *launch_cache_module(struct cache *c, const char *module_path
                                         char *path_out, size_t size, bool *compiled,
                                         struct waot_error *err)
 {
-    uint8_t key[CACHE_KEY_SIZE];
-    if (module_key(c, module_path, opt, key, err) < 0)
+    uint8_t key[CACHE_KEY_SIZE], portable[CACHE_KEY_SIZE];
+    bool has_portable;
+    if (module_key(c, module_path, opt, key, portable, &has_portable, err) < 0)
         return NULL;
     struct build_ctx b = {.module_path = module_path, .opt = opt};
     struct waot_module *m = NULL;
+    /* No entry of our own, but one prepared for this architecture elsewhere: use it, as
+     * long as the loader accepts it here. */
+    if (has_portable && cache_lookup(c, key, path_out, size) == 0 &&
+        cache_lookup(c, portable, path_out, size) == 1) {
+        struct waot_error perr = {0};
+        m = waot_module_open(path_out, &perr);
+        if (m) {
+            *compiled = false;
+            return m;
+        }
+    }
     for (int attempt = 0; attempt < 2 && !m; attempt++) {
         if (obtain(c, key, &b, path_out, size, err) < 0)
             break;

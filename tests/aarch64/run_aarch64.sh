@@ -10,7 +10,9 @@
 #   3. WASI: the shared wasi-testsuite modules and waot's own guest programs, each compiled
 #      with `waot compile --target aarch64-linux-gnu` and run by tests/wasi_suite/wasi_suite
 #      through waot_qemu.sh;
-#   4. with COMPILER_A64 set (an aarch64 libwaot_compiler.so): same_artifact.sh.
+#   4. with COMPILER_A64 set (an aarch64 libwaot_compiler.so): same_artifact.sh;
+#   5. `waot prewarm --target aarch64-linux-gnu` here fills a cache that the aarch64 waot
+#      (which has no compiler) then runs from.
 # Usage: run_aarch64.sh HOST_BUILD A64_BUILD WORK_DIR
 # Prints the counts of each part and, last, "aarch64: N passed, N failed"; exit 1 on a failure.
 set -u
@@ -165,6 +167,33 @@ if [ -n "${COMPILER_A64:-}" ]; then
     echo "aarch64: identical artifacts: ${line#*: }"
     count_line "$line"
 fi
+
+# ---- 5. a cache prewarmed here for aarch64 serves the aarch64 waot unchanged ----
+mkdir -p "$WORK/prewarm"
+cat > "$WORK/prewarm/exit7.wat" <<'WAT'
+(module
+  (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+  (memory (export "memory") 1)
+  (func (export "_start") (call $exit (i32.const 7))))
+WAT
+pp=0 pf=0
+if wat2wasm "$WORK/prewarm/exit7.wat" -o "$WORK/prewarm/exit7.wasm" &&
+    WAOT_CACHE_DIR="$WORK/prewarm/cache" "$HOST/waot" prewarm -q --target $TARGET \
+        "$WORK/prewarm/exit7.wasm" > /dev/null; then
+    # the aarch64 waot has no compiler: only the prewarmed entry can make this run
+    WAOT_CACHE_DIR="$WORK/prewarm/cache" "$QEMU" "$A64/waot" run --seccomp=unconfined \
+        "$WORK/prewarm/exit7.wasm" > "$WORK/prewarm/out" 2>&1
+    rc=$?
+    if [ "$rc" = 7 ]; then
+        pp=1
+    else
+        pf=1; echo "aarch64: prewarmed run exited $rc:"; sed 's/^/  | /' "$WORK/prewarm/out"
+    fi
+else
+    pf=1; echo "aarch64: cannot prewarm exit7.wasm for $TARGET"
+fi
+echo "aarch64: cache prewarmed on x86_64: $pp passed, $pf failed"
+passed=$((passed + pp)) failed=$((failed + pf))
 
 echo "aarch64: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

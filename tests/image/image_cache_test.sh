@@ -47,6 +47,12 @@ prewarm_no_compile)
     WAOT_COMPILER_LIB=$T/nonexistent.so run 125 run probe.wasm
     run 0 cache ls
     expect out 'aarch64-unknown-linux-gnu/generic'
+    # ... while a generic entry prepared for this architecture (as a cache filled on another
+    # machine holds it) serves a run here without compiling
+    rm -rf "$WAOT_CACHE_DIR"
+    run 0 prewarm -q --target "$(uname -m)-linux-gnu" probe.wasm
+    WAOT_COMPILER_LIB=$T/nonexistent.so run 0 run probe.wasm args portable
+    expect out '^portable$'
     run 125 prewarm "$T/missing.wasm"
     expect err 'missing\.wasm'
     run 125 prewarm --opt-level 9 probe.wasm
