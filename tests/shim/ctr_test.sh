@@ -223,6 +223,17 @@ detach)
     task_cmd exit 5
     run_cmd 5 ctr task exec --exec-id e2 d1 "${TASK_CMD[@]}" </dev/null
     expect out '^exiting with 5$'
+    # the daemon holds no more descriptors after ten more execs than before them (a leak
+    # per request or per process would show here)
+    shim=$(awk '/^PPid:/ { print $2 }' "/proc/$pid/status" 2>/dev/null)
+    fds_before=$(ls "/proc/$shim/fd" 2>/dev/null | wc -l)
+    task_cmd echo again
+    for i in $(seq 10); do
+        run_cmd 0 ctr task exec --exec-id "f$i" d1 "${TASK_CMD[@]}" </dev/null
+    done
+    fds_after=$(ls "/proc/$shim/fd" 2>/dev/null | wc -l)
+    [ "$fds_before" -gt 0 ] && [ "$fds_after" -le "$fds_before" ] ||
+        fail "shim $shim had $fds_before descriptors before ten execs and $fds_after after"
     # an exec that is still running while ps looks: init plus the exec
     task_cmd forever
     run_cmd 0 ctr task exec -d --exec-id e3 d1 "${TASK_CMD[@]}" </dev/null
