@@ -52,9 +52,13 @@ seccomp_pid)
     for round in generated cached; do
         run_cmd 0 "$PROBE" kill_self.waot
         expect out '^kill_self: ok$'
-        run_cmd 159 "$PROBE" kill_other.waot
-        expect err '^waot: seccomp: blocked system call kill$'
-        expect_not out 'kill_other: ok'
+        if [ "$("$PROBE" --sanitized)" = yes ]; then
+            echo "note: AddressSanitizer build: its filter allows kill to other processes"
+        else
+            run_cmd 159 "$PROBE" kill_other.waot
+            expect err '^waot: seccomp: blocked system call kill$'
+            expect_not out 'kill_other: ok'
+        fi
         ls "$WAOT_CACHE_DIR"/seccomp/*.bpf >/dev/null 2>&1 || fail "no cached program ($round)"
     done
     run_cmd 0 "$PROBE" --unconfined kill_other.waot
