@@ -253,24 +253,6 @@ static bool is_artifact(const char *path)
     return n == (ssize_t)sizeof magic && memcmp(magic, ART_MAGIC, sizeof magic) == 0;
 }
 
-static void print_trap(const struct waot_error *err, const struct launch_result *res)
-{
-    fprintf(stderr, "waot: wasm trap: %s\n", err->msg[0] ? err->msg : waot_trap_message(err->trap));
-    if (res->nframes)
-        fprintf(stderr, "wasm backtrace:\n");
-    for (size_t i = 0; i < res->nframes; i++) {
-        const struct launch_frame *f = &res->frames[i];
-        if (f->func_index == UINT32_MAX)
-            fprintf(stderr, "  %zu: <unknown>\n", i);
-        else if (f->name[0])
-            fprintf(stderr, "  %zu: %s (func %u)\n", i, f->name, f->func_index);
-        else
-            fprintf(stderr, "  %zu: func %u\n", i, f->func_index);
-    }
-    if (res->nframes == LAUNCH_MAX_FRAMES)
-        fprintf(stderr, "  ... (deeper frames not shown)\n");
-}
-
 int run_cmd_main(int argc, char **argv)
 {
     struct run_opts o;
@@ -331,7 +313,7 @@ int run_cmd_main(int argc, char **argv)
         fflush(stdout);
     } else if (err.code == WAOT_E_TRAP) {
         fflush(stdout);
-        print_trap(&err, res);
+        launch_print_trap(stderr, &err, res);
         status = EXIT_TRAP;
     } else {
         fprintf(stderr, "waot: %s\n", err.msg);

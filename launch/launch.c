@@ -4,11 +4,13 @@
  * launch_frames.c, confinement in launch_limits.c and launch_seccomp.c; this file links
  * WASI, confines the process, instantiates and calls the entry point.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "launch_internal.h"
+#include "rt_internal.h"
 #include "wasi/wasi.h"
 
 #define WASI_MODULE "wasi_snapshot_preview1"
@@ -282,7 +284,7 @@ done:
     return r;
 }
 
-int launch_run(const struct launch_spec *s, struct launch_result *out, struct waot_error *err)
+static int run_here(const struct launch_spec *s, struct launch_result *out, struct waot_error *err)
 {
     memset(out, 0, sizeof *out);
     if (!s->module_path)
@@ -311,6 +313,52 @@ int launch_run(const struct launch_spec *s, struct launch_result *out, struct wa
     int r = run_module(s, m, out, err);
     waot_module_close(m);
     return r;
+}
+
+/* --max-stack beyond what this thread's stack has left (8 MiB main stacks are common): the
+ * whole run moves to a thread whose stack holds the budget plus room for the runtime's own
+ * frames. The seccomp filter is installed with TSYNC, so this waiting thread is confined
+ * as well as the guest's. */
+#define LAUNCH_THREAD_EXTRA (4u << 20)
+/* A stack is committed as it is used: a runaway recursion under a huge budget would eat
+ * that much memory before its trap. */
+#define LAUNCH_MAX_STACK ((uint64_t)1 << 30)
+
+struct run_thread {
+    const struct launch_spec *s;
+    struct launch_result *out;
+    struct waot_error *err;
+    int rc;
+};
+
+static void *run_thread_main(void *arg)
+{
+    struct run_thread *t = arg;
+    t->rc = run_here(t->s, t->out, t->err);
+    return NULL;
+}
+
+int launch_run(const struct launch_spec *s, struct launch_result *out, struct waot_error *err)
+{
+    if (!s->max_stack || s->max_stack <= trap_stack_room())
+        return run_here(s, out, err);
+    if (s->max_stack > LAUNCH_MAX_STACK)
+        return waot_fail(err, WAOT_E_USAGE, "--max-stack: %llu bytes is above the limit of %llu",
+                         (unsigned long long)s->max_stack, (unsigned long long)LAUNCH_MAX_STACK);
+    struct run_thread t = {.s = s, .out = out, .err = err, .rc = -1};
+    pthread_attr_t attr;
+    pthread_t th;
+    int r = pthread_attr_init(&attr);
+    if (r == 0)
+        r = pthread_attr_setstacksize(&attr, (size_t)s->max_stack + LAUNCH_THREAD_EXTRA);
+    if (r == 0)
+        r = pthread_create(&th, &attr, run_thread_main, &t);
+    pthread_attr_destroy(&attr);
+    if (r != 0)
+        return waot_fail(err, WAOT_E_NOMEM, "--max-stack: cannot start a thread with a %llu-byte stack: %s",
+                         (unsigned long long)s->max_stack, strerror(r));
+    pthread_join(th, NULL);
+    return t.rc;
 }
 
 int launch_cache_artifact(const char *module_path, const struct waot_compile_options *opt,

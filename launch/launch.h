@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "waot/compiler.h"
 #include "waot/waot.h"
@@ -107,6 +108,10 @@ void launch_spec_init(struct launch_spec *s);
  * import, no _start, bad --invoke argument, cache or compiler trouble), with a message
  * naming the file. */
 int launch_run(const struct launch_spec *s, struct launch_result *out, struct waot_error *err);
+
+/* Prints a trap as `waot run` reports it: "waot: wasm trap: KIND" and the Wasm backtrace of
+ * res (a run of identical frames, as in a recursion that ran out of stack, is counted). */
+void launch_print_trap(FILE *out, const struct waot_error *err, const struct launch_result *res);
 
 /* Makes sure the cache holds the artifact of module_path for opt (compiling on a miss) and
  * writes the entry's path; *compiled says whether this call compiled it. */

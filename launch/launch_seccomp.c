@@ -291,8 +291,13 @@ static int seccomp_load_program(const struct seccomp_program *p, struct waot_err
         return waot_fail(err, WAOT_E_INTERNAL, "seccomp: cannot set no_new_privs: %s",
                          strerror(errno));
     struct sock_fprog prog = {.len = (unsigned short)p->n, .filter = p->insns};
-    if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) == 0)
+    /* TSYNC: every thread of the process gets the filter, also one that only waits for the
+     * guest's (launch_run's --max-stack thread): it shares the guest's address space. */
+    long r = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC, &prog);
+    if (r == 0)
         return 0;
+    if (r > 0)
+        return waot_fail(err, WAOT_E_INTERNAL, "seccomp: thread %ld cannot take the filter", r);
     if (errno == ENOSYS && prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) == 0)
         return 0;
     return waot_fail(err, WAOT_E_INTERNAL, "seccomp: cannot load the filter: %s",

@@ -101,6 +101,8 @@ bool trap_interrupt(void *uctx, enum waot_trap kind);
 /* Caps the stack guest code of this thread may use to bytes below the caller's frame (0:
  * no cap beyond the real stack). -1 with WAOT_E_USAGE when the stack has less room. */
 int trap_set_stack_budget(size_t bytes, struct waot_error *err);
+/* Bytes of stack this thread has left below the caller's frame, down to the limit. */
+size_t trap_stack_room(void);
 /* Lowest stack address guest code of this thread may use (a margin above the real end). */
 uintptr_t trap_stack_limit(void);
 /* Compiled code of [start, start+size) may fault on purpose; async-signal-safe to query. */

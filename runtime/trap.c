@@ -420,6 +420,13 @@ int trap_set_stack_budget(size_t bytes, struct waot_error *err)
     return 0;
 }
 
+size_t trap_stack_room(void)
+{
+    thread_setup();
+    uintptr_t here = (uintptr_t)__builtin_frame_address(0);
+    return here > trap_self.stack_limit ? here - trap_self.stack_limit : 0;
+}
+
 uintptr_t trap_stack_limit(void)
 {
     thread_setup();

@@ -430,22 +430,6 @@ static void rename_module(char *msg, size_t size, const char *fd_path, const cha
     snprintf(at, size - (size_t)(at - msg), "%s%s", prog, tail);
 }
 
-static void print_trap(const struct waot_error *err, const struct launch_result *res)
-{
-    fprintf(stderr, "waot: wasm trap: %s\n", err->msg[0] ? err->msg : waot_trap_message(err->trap));
-    if (res->nframes)
-        fprintf(stderr, "wasm backtrace:\n");
-    for (size_t i = 0; i < res->nframes; i++) {
-        const struct launch_frame *f = &res->frames[i];
-        if (f->func_index == UINT32_MAX)
-            fprintf(stderr, "  %zu: <unknown>\n", i);
-        else if (f->name[0])
-            fprintf(stderr, "  %zu: %s (func %u)\n", i, f->name, f->func_index);
-        else
-            fprintf(stderr, "  %zu: func %u\n", i, f->func_index);
-    }
-}
-
 /* Drops volumes whose host side is not a directory (CRI binds files such as /etc/hosts;
  * a WASI preopen is a directory). */
 static void keep_directories(struct runner *r)
@@ -509,7 +493,7 @@ static int run_module(struct runner *r)
         status = fail_early(r, "%s: wasm trap while instantiating: %s", r->args[0],
                             err.msg[0] ? err.msg : waot_trap_message(err.trap));
     } else if (err.code == WAOT_E_TRAP) {
-        print_trap(&err, res);
+        launch_print_trap(stderr, &err, res);
         status = EXIT_TRAP;
     } else {
         rename_module(err.msg, sizeof err.msg, fd_path, r->args[0]);

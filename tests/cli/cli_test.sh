@@ -112,7 +112,10 @@ trap)
     expect err '^  1: bulk \(func 7\)$'
     run 134 run --invoke deep trap.wasm
     expect err '^waot: wasm trap: call stack exhausted$'
-    expect err '^  63: recurse \(func 8\)$'
+    # 64 frames of one function: two shown, the rest counted
+    expect err '^  1: recurse \(func 8\)$'
+    expect err '^  \.\.\. 62 more frames of the same function$'
+    expect err '^  \.\.\. \(deeper frames not shown\)$'
     run 134 run trap.wasm   # optimised: inlined, but still a trap with a frame
     expect err '^waot: wasm trap: integer divide by zero$'
     expect err '^  0: '

@@ -154,6 +154,15 @@ recursion)
     expect err 'wasm trap: call stack exhausted'
     run_cmd 125 "$WAOT" run --max-stack 64G recurse.wasm
     expect err 'max-stack'
+    # a budget beyond the main thread's stack: the guest runs on a thread that big, and
+    # still ends in the trap when it recurses without end
+    run_cmd 134 "$WAOT" run --max-stack 64M recurse.wasm
+    expect err 'wasm trap: call stack exhausted'
+    wat "$SRC/deep.wat" -o deep.wasm
+    run_cmd 134 "$WAOT" run --invoke deep deep.wasm 1000000
+    expect err 'wasm trap: call stack exhausted'
+    run_cmd 0 "$WAOT" run --max-stack 512M --invoke deep deep.wasm 1000000
+    expect out '^1000000$'
     ;;
 fd_exhaustion)
     "$CLANG" --target=wasm32-wasi -O2 -o fds.wasm "$SRC/fds.c" || { fail "cannot build fds.c"; exit 1; }
