@@ -23,20 +23,7 @@
 #include "cpu_features.h"
 #include "elf_link.h"
 #include "rt_module.h"
-
-static int passed, failed;
-
-#define CHECK(cond) check((cond), #cond, __LINE__)
-static int check(int ok, const char *what, int line)
-{
-    if (ok) {
-        passed++;
-    } else {
-        failed++;
-        printf("FAIL line %d: %s\n", line, what);
-    }
-    return ok;
-}
+#include "check.h"
 
 /* IR produced by clang -O2 -fPIC from small C files (attributes and metadata removed). */
 static const char ir_a[] =
@@ -855,6 +842,5 @@ int main(void)
     test_link_errors();
     test_aarch64_apply();
     test_aarch64_link();
-    printf("%d passed, %d failed\n", passed, failed);
-    return failed ? 1 : 0;
+    return check_summary(NULL);
 }

@@ -20,18 +20,7 @@
 #include <unistd.h>
 
 #include "cache.h"
-
-static int passed, failed;
-
-#define CHECK(cond)                                                                     \
-    do {                                                                                \
-        if (cond) {                                                                     \
-            passed++;                                                                   \
-        } else {                                                                        \
-            failed++;                                                                   \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);    \
-        }                                                                               \
-    } while (0)
+#include "check.h"
 
 static char root[256];
 
@@ -636,6 +625,5 @@ int main(void)
     test_obtain();
     test_gc();
     nftw(root, remove_one, 16, FTW_DEPTH | FTW_PHYS);
-    printf("test_cache: %d passed, %d failed\n", passed, failed);
-    return failed ? 1 : 0;
+    return check_summary("test_cache");
 }

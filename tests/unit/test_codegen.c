@@ -8,7 +8,6 @@
  */
 #include <dirent.h>
 #include <elf.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,27 +18,11 @@
 #include "codegen.h"
 #include "vmctx.h"
 #include "wasm_module.h"
+#include "check.h"
 
 #define SPEC_DIR "/work/shared/testsuite/spec"
 
-static int passed, failed;
 static char tmpdir[256];
-
-static void check(int ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void check(int ok, const char *fmt, ...)
-{
-    if (ok) {
-        passed++;
-        return;
-    }
-    failed++;
-    va_list ap;
-    va_start(ap, fmt);
-    fprintf(stderr, "FAIL: ");
-    vfprintf(stderr, fmt, ap);
-    fprintf(stderr, "\n");
-    va_end(ap);
-}
 
 /* ---- tools ---- */
 
@@ -234,15 +217,17 @@ static void test_snippets(void)
     for (size_t i = 0; i < sizeof snippets / sizeof snippets[0]; i++) {
         size_t len;
         uint8_t *wasm = wat_to_wasm(snippets[i].wat, &len);
-        check(wasm != NULL, "%s: wat2wasm failed", snippets[i].name);
+        CHECK_MSG(wasm != NULL, "%s: wat2wasm failed", snippets[i].name);
         if (!wasm)
             continue;
         struct codegen_output cg;
         struct waot_error err = {0};
         int rc = compile_bytes(wasm, len, NULL, &cg, snippets[i].name, &err);
-        check(rc == 0, "%s: %s", snippets[i].name, err.msg);
-        check(rc < 0 || cg.nobjects == 1, "%s: one partition expected, got %u", snippets[i].name, cg.nobjects);
-        check(rc < 0 || (cg.triple[0] && cg.cpu[0]), "%s: triple/cpu recorded", snippets[i].name);
+        CHECK_MSG(rc == 0, "%s: %s", snippets[i].name, err.msg);
+        CHECK_MSG(rc < 0 || cg.nobjects == 1, "%s: one partition expected, got %u",
+                  snippets[i].name, cg.nobjects);
+        CHECK_MSG(rc < 0 || (cg.triple[0] && cg.cpu[0]), "%s: triple/cpu recorded",
+                  snippets[i].name);
         codegen_output_fini(&cg);
         free(wasm);
     }
@@ -256,7 +241,7 @@ static void test_ir_dump(void)
                       " (drop (i32.load offset=16 (local.get 0))) (i32.load (local.get 0))))";
     size_t len;
     uint8_t *wasm = wat_to_wasm(wat, &len);
-    check(wasm != NULL, "ir dump: wat2wasm");
+    CHECK_MSG(wasm != NULL, "ir dump: wat2wasm");
     if (!wasm)
         return;
     char path[300];
@@ -264,23 +249,24 @@ static void test_ir_dump(void)
     setenv("WAOT_DUMP_IR", path, 1);
     struct codegen_output cg;
     struct waot_error err = {0};
-    check(compile_bytes(wasm, len, NULL, &cg, "ir dump", &err) == 0, "ir dump: %s", err.msg);
+    CHECK_MSG(compile_bytes(wasm, len, NULL, &cg, "ir dump", &err) == 0, "ir dump: %s", err.msg);
     unsetenv("WAOT_DUMP_IR");
     codegen_output_fini(&cg);
     free(wasm);
     size_t n;
     char *ir = (char *)read_file(path, &n);
-    check(ir != NULL, "ir dump: %s written", path);
+    CHECK_MSG(ir != NULL, "ir dump: %s written", path);
     if (!ir)
         return;
     ir = realloc(ir, n + 1);
     ir[n] = 0;
-    check(strstr(ir, "load volatile i32") != NULL, "ir dump: dropped load is volatile");
-    check(strstr(ir, "load i32, ptr") != NULL, "ir dump: used load is not volatile");
-    check(strstr(ir, "@llvm.addressofreturnaddress") != NULL, "ir dump: stack check present");
-    check(strstr(ir, "!invariant.load") != NULL, "ir dump: invariant vmctx loads");
-    check(strstr(ir, "define hidden void @waot_entry_0(ptr") != NULL, "ir dump: entry trampoline");
-    check(strstr(ir, "define hidden i32 @waot_host_0(ptr") != NULL, "ir dump: host trampoline");
+    CHECK_MSG(strstr(ir, "load volatile i32") != NULL, "ir dump: dropped load is volatile");
+    CHECK_MSG(strstr(ir, "load i32, ptr") != NULL, "ir dump: used load is not volatile");
+    CHECK_MSG(strstr(ir, "@llvm.addressofreturnaddress") != NULL, "ir dump: stack check present");
+    CHECK_MSG(strstr(ir, "!invariant.load") != NULL, "ir dump: invariant vmctx loads");
+    CHECK_MSG(strstr(ir, "define hidden void @waot_entry_0(ptr") != NULL,
+              "ir dump: entry trampoline");
+    CHECK_MSG(strstr(ir, "define hidden i32 @waot_host_0(ptr") != NULL, "ir dump: host trampoline");
     free(ir);
 }
 
@@ -321,19 +307,21 @@ static void test_partitions(void)
     size_t len;
     uint8_t *wasm = wat_to_wasm(wat, &len);
     free(wat);
-    check(wasm != NULL, "big module: wat2wasm");
+    CHECK_MSG(wasm != NULL, "big module: wat2wasm");
     if (!wasm)
         return;
     struct codegen_output one, two;
     struct waot_error err = {0};
     struct waot_compile_options opt = {.opt_level = 0, .threads = 1};
     int rc1 = compile_bytes(wasm, len, &opt, &one, "big module, 1 thread", &err);
-    check(rc1 == 0, "big module, 1 thread: %s", err.msg);
+    CHECK_MSG(rc1 == 0, "big module, 1 thread: %s", err.msg);
     opt.threads = 2;
     int rc2 = compile_bytes(wasm, len, &opt, &two, "big module, 2 threads", &err);
-    check(rc2 == 0, "big module, 2 threads: %s", err.msg);
-    check(one.nobjects >= 2, "big module (%zu bytes): several partitions, got %u", len, one.nobjects);
-    check(rc1 || rc2 || same_output(&one, &two), "big module: output independent of thread count");
+    CHECK_MSG(rc2 == 0, "big module, 2 threads: %s", err.msg);
+    CHECK_MSG(one.nobjects >= 2, "big module (%zu bytes): several partitions, got %u", len,
+              one.nobjects);
+    CHECK_MSG(rc1 || rc2 || same_output(&one, &two),
+              "big module: output independent of thread count");
     codegen_output_fini(&one);
     codegen_output_fini(&two);
     free(wasm);
@@ -343,25 +331,26 @@ static void test_cross_and_simd(void)
 {
     size_t len;
     uint8_t *wasm = wat_to_wasm(snippets[9].wat, &len); /* calls */
-    check(wasm != NULL, "cross: wat2wasm");
+    CHECK_MSG(wasm != NULL, "cross: wat2wasm");
     if (!wasm)
         return;
     struct codegen_output cg;
     struct waot_error err = {0};
     struct waot_compile_options opt = {.opt_level = 2, .triple = "aarch64-unknown-linux-gnu"};
     int rc = compile_bytes(wasm, len, &opt, &cg, "aarch64", &err);
-    check(rc == 0, "aarch64: %s", err.msg);
+    CHECK_MSG(rc == 0, "aarch64: %s", err.msg);
     if (rc == 0) {
         const Elf64_Ehdr *eh = (const Elf64_Ehdr *)cg.objects[0].data;
-        check(eh->e_machine == EM_AARCH64, "aarch64: e_machine %u", eh->e_machine);
-        check(strcmp(cg.cpu, "generic") == 0 && cg.features[0] == 0, "aarch64: generic CPU, cpu=%s", cg.cpu);
-        check(strncmp(cg.triple, "aarch64-", 8) == 0, "aarch64: triple %s", cg.triple);
+        CHECK_MSG(eh->e_machine == EM_AARCH64, "aarch64: e_machine %u", eh->e_machine);
+        CHECK_MSG(strcmp(cg.cpu, "generic") == 0 && cg.features[0] == 0,
+                  "aarch64: generic CPU, cpu=%s", cg.cpu);
+        CHECK_MSG(strncmp(cg.triple, "aarch64-", 8) == 0, "aarch64: triple %s", cg.triple);
     }
     codegen_output_fini(&cg);
 
     opt.triple = "riscv64-unknown-linux-gnu";
     rc = compile_bytes(wasm, len, &opt, &cg, "riscv", &err);
-    check(rc < 0 && err.code == WAOT_E_COMPILE, "riscv64 refused with WAOT_E_COMPILE");
+    CHECK_MSG(rc < 0 && err.code == WAOT_E_COMPILE, "riscv64 refused with WAOT_E_COMPILE");
     codegen_output_fini(&cg);
 
     free(wasm);
@@ -390,7 +379,7 @@ static void test_spec_file(const char *name, int *nmodules, int *nfail)
         return;
     char *argv[] = {"/usr/bin/wast2json", wast, "-o", json, NULL};
     if (run(argv) < 0) {
-        check(0, "%s: wast2json failed", name);
+        CHECK_MSG(0, "%s: wast2json failed", name);
         return;
     }
     FILE *fp = fopen(json, "r");
@@ -438,8 +427,8 @@ static void test_spec(void)
     int nmodules = 0, nfail = 0;
     for (size_t i = 0; i < sizeof spec_files / sizeof spec_files[0]; i++)
         test_spec_file(spec_files[i], &nmodules, &nfail);
-    check(nfail == 0, "spec modules: %d of %d failed", nfail, nmodules);
-    check(nmodules > 100, "spec modules: only %d translated", nmodules);
+    CHECK_MSG(nfail == 0, "spec modules: %d of %d failed", nfail, nmodules);
+    CHECK_MSG(nmodules > 100, "spec modules: only %d translated", nmodules);
     if (nmodules)
         printf("spec modules translated: %d (%d failed)\n", nmodules, nfail);
 }
@@ -479,6 +468,5 @@ int main(void)
     test_partitions();
     test_spec();
     remove_tmpdir();
-    printf("%d passed, %d failed\n", passed, failed);
-    return failed ? 1 : 0;
+    return check_summary(NULL);
 }

@@ -13,18 +13,7 @@
 #include <string.h>
 
 #include "waot/compiler.h"
-
-static int passed, failed;
-
-static void check(int ok, const char *what)
-{
-    if (ok) {
-        passed++;
-    } else {
-        failed++;
-        fprintf(stderr, "FAIL: %s\n", what);
-    }
-}
+#include "check.h"
 
 struct seen {
     atomic_int inside;
@@ -108,7 +97,6 @@ static uint8_t *make_module(uint32_t nfuncs, uint32_t adds, size_t *len)
 static void run_case(const char *name, uint32_t nfuncs, uint32_t adds, int threads,
                      int min_calls)
 {
-    char what[400];
     size_t len = 0;
     uint8_t *wasm = make_module(nfuncs, adds, &len);
     const struct waot_compiler *c = waot_compiler_v1();
@@ -120,23 +108,18 @@ static void run_case(const char *name, uint32_t nfuncs, uint32_t adds, int threa
     uint8_t *a = NULL, *b = NULL;
     size_t alen = 0, blen = 0;
     int r = wasm ? c->compile(wasm, len, &opt, &a, &alen, &err) : -1;
-    snprintf(what, sizeof what, "%s: compiles with a callback (%s)", name, err.msg);
-    check(r == 0, what);
-    snprintf(what, sizeof what, "%s: called at least %d times (%d)", name, min_calls, s.calls);
-    check(s.calls >= min_calls, what);
-    snprintf(what, sizeof what, "%s: first call reports 0 done (%u)", name, s.first_done);
-    check(s.first_done == 0, what);
-    snprintf(what, sizeof what, "%s: total is the function count (%u)", name, s.total);
-    check(s.total == nfuncs, what);
-    snprintf(what, sizeof what, "%s: last call reports all done (%u)", name, s.last_done);
-    check(s.last_done == s.total, what);
-    snprintf(what, sizeof what, "%s: monotone, fixed total, no overlap", name);
-    check(!s.decreased && !s.total_changed && s.overlaps == 0, what);
+    CHECK_MSG(r == 0, "%s: compiles with a callback (%s)", name, err.msg);
+    CHECK_MSG(s.calls >= min_calls, "%s: called at least %d times (%d)", name, min_calls, s.calls);
+    CHECK_MSG(s.first_done == 0, "%s: first call reports 0 done (%u)", name, s.first_done);
+    CHECK_MSG(s.total == nfuncs, "%s: total is the function count (%u)", name, s.total);
+    CHECK_MSG(s.last_done == s.total, "%s: last call reports all done (%u)", name, s.last_done);
+    CHECK_MSG(!s.decreased && !s.total_changed && s.overlaps == 0,
+              "%s: monotone, fixed total, no overlap", name);
     opt.progress = NULL;
     opt.progress_arg = NULL;
     r = wasm ? c->compile(wasm, len, &opt, &b, &blen, &err) : -1;
-    snprintf(what, sizeof what, "%s: same artifact without a callback", name);
-    check(r == 0 && alen == blen && a && b && memcmp(a, b, alen) == 0, what);
+    CHECK_MSG(r == 0 && alen == blen && a && b && memcmp(a, b, alen) == 0,
+              "%s: same artifact without a callback", name);
     if (a)
         c->free_artifact(a);
     if (b)
@@ -146,10 +129,9 @@ static void run_case(const char *name, uint32_t nfuncs, uint32_t adds, int threa
 
 int main(void)
 {
-    check(waot_compiler_v1()->abi == WAOT_COMPILER_ABI && WAOT_COMPILER_ABI >= 2,
-          "library reports the ABI with the progress callback");
+    CHECK_MSG(waot_compiler_v1()->abi == WAOT_COMPILER_ABI && WAOT_COMPILER_ABI >= 2,
+              "library reports the ABI with the progress callback");
     run_case("small", 5, 3, 1, 2);             /* start and end */
     run_case("partitioned", 120, 400, 2, 3);   /* ~290 KB of code: several partitions */
-    printf("test_compile_progress: %d passed, %d failed\n", passed, failed);
-    return failed ? 1 : 0;
+    return check_summary("test_compile_progress");
 }

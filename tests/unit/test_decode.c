@@ -9,8 +9,7 @@
 #include <string.h>
 
 #include "wasm_module.h"
-
-static int passed, failed;
+#include "check.h"
 
 /* ---- building modules ---- */
 
@@ -80,21 +79,6 @@ static void one_func_prelude(struct buf *b)
 
 /* ---- checking ---- */
 
-static void check(bool ok, const char *name, const char *fmt, ...)
-{
-    if (ok) {
-        passed++;
-        return;
-    }
-    failed++;
-    printf("FAIL %s: ", name);
-    va_list ap;
-    va_start(ap, fmt);
-    vprintf(fmt, ap);
-    va_end(ap);
-    printf("\n");
-}
-
 /* Decodes and validates b; expects `code` (WAOT_OK for success) and, when code is an
  * error, every one of the NULL-terminated substrings in the message. */
 static void expect(const char *name, const struct buf *b, enum waot_errcode code, ...)
@@ -107,7 +91,7 @@ static void expect(const char *name, const struct buf *b, enum waot_errcode code
     enum waot_errcode got = rc == 0 ? WAOT_OK : err.code;
     wasm_module_destroy(&m);
     if (got != code) {
-        check(false, name, "expected code %d, got %d (%s)", code, got, rc ? err.msg : "");
+        CHECK_MSG(false, "%s: expected code %d, got %d (%s)", name, code, got, rc ? err.msg : "");
         return;
     }
     va_list ap;
@@ -115,13 +99,13 @@ static void expect(const char *name, const struct buf *b, enum waot_errcode code
     const char *want;
     while ((want = va_arg(ap, const char *)) != NULL) {
         if (!strstr(err.msg, want)) {
-            check(false, name, "message \"%s\" lacks \"%s\"", err.msg, want);
+            CHECK_MSG(false, "%s: message \"%s\" lacks \"%s\"", name, err.msg, want);
             va_end(ap);
             return;
         }
     }
     va_end(ap);
-    check(true, name, "");
+    passed++; /* the code and every substring as expected */
 }
 
 static char *hex(size_t off)
@@ -463,28 +447,28 @@ static void test_contents(void)
     int rc = wasm_decode(&m, b.d, b.n, &err);
     if (rc == 0)
         rc = wasm_validate(&m, &err);
-    check(rc == 0, "valid module", "%s", err.msg);
+    CHECK_MSG(rc == 0, "valid module: %s", err.msg);
     if (rc == 0) {
-        check(m.nfuncs == 2 && m.nimported_funcs == 1 && m.funcs[0].imported &&
-              !m.funcs[1].imported, "func index space", "nfuncs %u", m.nfuncs);
-        check(strcmp(m.imports[0].module, "env") == 0 && strcmp(m.imports[0].name, "imp") == 0,
-              "import names", "%s.%s", m.imports[0].module, m.imports[0].name);
+        CHECK_MSG(m.nfuncs == 2 && m.nimported_funcs == 1 && m.funcs[0].imported &&
+                  !m.funcs[1].imported, "func index space: nfuncs %u", m.nfuncs);
+        CHECK_MSG(strcmp(m.imports[0].module, "env") == 0 && strcmp(m.imports[0].name, "imp") == 0,
+                  "import names: %s.%s", m.imports[0].module, m.imports[0].name);
         const struct wasm_func *f = &m.funcs[1];
-        check(f->nlocals == 3 && f->nlocal_decls == 2 && f->local_decls[1].type == WAOT_F32,
-              "locals", "nlocals %u", f->nlocals);
-        check(f->code_offset == at + 5 && f->code_end == at + 11, "code range",
-              "0x%zx..0x%zx", f->code_offset, f->code_end);
-        check(m.ntables == 1 && m.tables[0].limits.min == 2 && !m.tables[0].limits.has_max,
-              "table", "%u", m.ntables);
-        check(m.nmemories == 1 && m.memories[0].has_max && m.memories[0].max == 2, "memory", "");
-        check(m.ndatas == 3 && m.datas[0].mode == WASM_SEG_ACTIVE &&
-              m.datas[0].offset.value.i32 == 4 && m.datas[0].len == 2 &&
-              memcmp(b.d + m.datas[0].bytes_offset, "hi", 2) == 0 &&
-              m.datas[1].mode == WASM_SEG_PASSIVE && m.datas[2].memory_index == 0,
-              "data segments", "");
-        check(m.name && strcmp(m.name, "mod") == 0, "module name", "%s", m.name ? m.name : "-");
-        check(f->name && strcmp(f->name, "add") == 0, "function name", "");
-        check(m.func_declared && m.func_declared[1] && !m.func_declared[0], "func_declared", "");
+        CHECK_MSG(f->nlocals == 3 && f->nlocal_decls == 2 && f->local_decls[1].type == WAOT_F32,
+                  "locals: nlocals %u", f->nlocals);
+        CHECK_MSG(f->code_offset == at + 5 && f->code_end == at + 11, "code range: 0x%zx..0x%zx",
+                  f->code_offset, f->code_end);
+        CHECK_MSG(m.ntables == 1 && m.tables[0].limits.min == 2 && !m.tables[0].limits.has_max,
+                  "table: %u", m.ntables);
+        CHECK_MSG(m.nmemories == 1 && m.memories[0].has_max && m.memories[0].max == 2, "memory");
+        CHECK_MSG(m.ndatas == 3 && m.datas[0].mode == WASM_SEG_ACTIVE &&
+                  m.datas[0].offset.value.i32 == 4 && m.datas[0].len == 2 &&
+                  memcmp(b.d + m.datas[0].bytes_offset, "hi", 2) == 0 &&
+                  m.datas[1].mode == WASM_SEG_PASSIVE && m.datas[2].memory_index == 0,
+                  "data segments");
+        CHECK_MSG(m.name && strcmp(m.name, "mod") == 0, "module name: %s", m.name ? m.name : "-");
+        CHECK_MSG(f->name && strcmp(f->name, "add") == 0, "function name");
+        CHECK_MSG(m.func_declared && m.func_declared[1] && !m.func_declared[0], "func_declared");
     }
     wasm_module_destroy(&m);
 
@@ -506,7 +490,7 @@ static void test_contents(void)
     rc = wasm_decode(&m, b.d, b.n, &err);
     if (rc == 0)
         rc = wasm_validate(&m, &err);
-    check(rc == 0, "elem encodings", "%s", err.msg);
+    CHECK_MSG(rc == 0, "elem encodings: %s", err.msg);
     if (rc == 0) {
         static const enum wasm_segment_mode modes[8] = {
             WASM_SEG_ACTIVE, WASM_SEG_PASSIVE, WASM_SEG_ACTIVE, WASM_SEG_DECLARATIVE,
@@ -515,10 +499,11 @@ static void test_contents(void)
         bool ok = m.nelems == 8;
         for (uint32_t i = 0; ok && i < 8; i++)
             ok = m.elems[i].mode == modes[i] && m.elems[i].ninit == 1;
-        check(ok, "elem modes", "");
-        check(m.elems[6].table_index == 1 && m.elems[6].elem_type == WAOT_EXTERNREF &&
-              m.elems[6].init[0].kind == WASM_CONST_REF_NULL && m.elems[4].offset.value.i32 == 2 &&
-              m.elems[4].init[0].kind == WASM_CONST_REF_FUNC, "elem contents", "");
+        CHECK_MSG(ok, "elem modes");
+        CHECK_MSG(m.elems[6].table_index == 1 && m.elems[6].elem_type == WAOT_EXTERNREF &&
+                  m.elems[6].init[0].kind == WASM_CONST_REF_NULL &&
+                  m.elems[4].offset.value.i32 == 2 &&
+                  m.elems[4].init[0].kind == WASM_CONST_REF_FUNC, "elem contents");
     }
     wasm_module_destroy(&m);
 
@@ -545,6 +530,5 @@ int main(void)
     test_code_section();
     test_validation();
     test_contents();
-    printf("%d passed, %d failed\n", passed, failed);
-    return failed ? 1 : 0;
+    return check_summary(NULL);
 }

@@ -21,18 +21,7 @@
 #include <archive_entry.h>
 
 #include "image_internal.h"
-
-static int passed, failed;
-
-#define CHECK(cond)                                                                     \
-    do {                                                                                \
-        if (cond) {                                                                     \
-            passed++;                                                                   \
-        } else {                                                                        \
-            failed++;                                                                   \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);    \
-        }                                                                               \
-    } while (0)
+#include "check.h"
 
 static char base[256], rootdir[300], sentinel[300], layer[300];
 static int root_fd = -1;
@@ -510,6 +499,5 @@ int main(void)
     int tfd = open("/tmp", O_RDONLY | O_DIRECTORY);
     image_remove_tree(tfd, base + 5);
     close(tfd);
-    printf("test_image_unpack: %d passed, %d failed\n", passed, failed);
-    return failed ? 1 : 0;
+    return check_summary("test_image_unpack");
 }

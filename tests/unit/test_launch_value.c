@@ -6,19 +6,7 @@
 #include <string.h>
 
 #include "launch.h"
-
-static int failures, checks;
-
-#define CHECK(cond, ...)                                   \
-    do {                                                   \
-        checks++;                                          \
-        if (!(cond)) {                                     \
-            failures++;                                    \
-            printf("FAIL %s:%d: ", __FILE__, __LINE__);    \
-            printf(__VA_ARGS__);                           \
-            printf("\n");                                  \
-        }                                                  \
-    } while (0)
+#include "check.h"
 
 /* Parses text as t and formats it back; checks the text that comes out. */
 static void round_trip(enum waot_valtype t, const char *in, const char *want)
@@ -29,8 +17,8 @@ static void round_trip(enum waot_valtype t, const char *in, const char *want)
     int r = launch_value_parse(t, in, &v, &err);
     if (r == 0)
         launch_value_format(&v, buf, sizeof buf);
-    CHECK(r == 0 && strcmp(buf, want) == 0, "%s \"%s\": got %s (%s), want %s",
-          launch_valtype_name(t), in, r == 0 ? buf : "error", err.msg, want);
+    CHECK_MSG(r == 0 && strcmp(buf, want) == 0, "%s \"%s\": got %s (%s), want %s",
+              launch_valtype_name(t), in, r == 0 ? buf : "error", err.msg, want);
 }
 
 static void rejects(enum waot_valtype t, const char *in)
@@ -38,8 +26,8 @@ static void rejects(enum waot_valtype t, const char *in)
     struct waot_val v;
     struct waot_error err = {0};
     int r = launch_value_parse(t, in, &v, &err);
-    CHECK(r < 0 && err.code == WAOT_E_USAGE && strstr(err.msg, launch_valtype_name(t)),
-          "%s \"%s\" should be rejected (got %d, %s)", launch_valtype_name(t), in, r, err.msg);
+    CHECK_MSG(r < 0 && err.code == WAOT_E_USAGE && strstr(err.msg, launch_valtype_name(t)),
+              "%s \"%s\" should be rejected (got %d, %s)", launch_valtype_name(t), in, r, err.msg);
 }
 
 int main(void)
@@ -71,16 +59,16 @@ int main(void)
 
     struct waot_val v;
     struct waot_error err = {0};
-    CHECK(launch_value_parse(WAOT_FUNCREF, "0", &v, &err) < 0 && err.code == WAOT_E_USAGE,
-          "funcref arguments are refused");
+    CHECK_MSG(launch_value_parse(WAOT_FUNCREF, "0", &v, &err) < 0 && err.code == WAOT_E_USAGE,
+              "funcref arguments are refused");
 
     struct launch_spec s;
     launch_spec_init(&s);
-    CHECK(s.stdin_fd == 0 && s.stdout_fd == 1 && s.stderr_fd == 2 && s.compile.opt_level == 2 &&
-          !s.module_path && !s.invoke, "launch_spec_init defaults");
+    CHECK_MSG(s.stdin_fd == 0 && s.stdout_fd == 1 && s.stderr_fd == 2 && s.compile.opt_level == 2 &&
+              !s.module_path && !s.invoke, "launch_spec_init defaults");
     struct launch_result res;
-    CHECK(launch_run(&s, &res, &err) < 0 && err.code == WAOT_E_USAGE, "no module is a usage error");
+    CHECK_MSG(launch_run(&s, &res, &err) < 0 && err.code == WAOT_E_USAGE,
+              "no module is a usage error");
 
-    printf("test_launch_value: %d checks, %d failures\n", checks, failures);
-    return failures ? 1 : 0;
+    return check_summary("test_launch_value");
 }

@@ -24,6 +24,7 @@
 #include <llvm-c/Transforms/PassBuilder.h>
 
 #include "translate_numeric.h"
+#include "check.h"
 
 enum expect { EX_BITS, EX_CANON_NAN, EX_ARITH_NAN, EX_TRAP };
 
@@ -71,8 +72,6 @@ static uint64_t f64(double x)
 #define M32(x) ((uint64_t)(uint32_t)(int32_t)(x)) /* an i32 value as its bits */
 
 /* ---- the cases ---- */
-
-static int passed, failed;
 
 static size_t copy_cases(struct tcase *t, size_t cap, const struct tcase *c, size_t n)
 {
@@ -783,6 +782,5 @@ int main(void)
     run_cases(cases, n, 2, false);
     run_cases(cases, n, 0, true);
     run_cases(cases, n, 2, true);
-    printf("test_numeric: %d passed, %d failed\n", passed, failed);
-    return failed ? 1 : 0;
+    return check_summary("test_numeric");
 }

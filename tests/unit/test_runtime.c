@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "rt_internal.h"
+#include "check.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #define UNDER_ASAN 1
@@ -25,18 +26,6 @@
 #ifndef UNDER_ASAN
 #define UNDER_ASAN 0
 #endif
-
-static int passed, failed;
-
-#define CHECK(cond)                                                                     \
-    do {                                                                                \
-        if (cond) {                                                                     \
-            passed++;                                                                   \
-        } else {                                                                        \
-            failed++;                                                                   \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);   \
-        }                                                                               \
-    } while (0)
 
 /* ---- "compiled code" ---- */
 
@@ -763,6 +752,5 @@ int main(void)
     test_host_objects();
     test_fault_outside_guest();
     trap_unregister_text(__start_waot_guest_text);
-    printf("%d passed, %d failed\n", passed, failed);
-    return failed ? 1 : 0;
+    return check_summary(NULL);
 }

@@ -19,18 +19,7 @@
 #include <unistd.h>
 
 #include "shim_cgroup.h"
-
-static int passed, failed;
-
-#define CHECK(cond)                                                                     \
-    do {                                                                                \
-        if (cond) {                                                                     \
-            passed++;                                                                   \
-        } else {                                                                        \
-            failed++;                                                                   \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);    \
-        }                                                                               \
-    } while (0)
+#include "check.h"
 
 static bool v2;
 
@@ -189,13 +178,12 @@ static void test_bad_paths(void)
 int main(void)
 {
     if (geteuid() != 0) {
-        printf("test_shim_cgroup: skipped: needs root (creates cgroups)\n0 passed, 0 failed\n");
-        return 0;
+        printf("test_shim_cgroup: skipped: needs root (creates cgroups)\n");
+        return check_summary(NULL);
     }
     v2 = access("/sys/fs/cgroup/cgroup.controllers", F_OK) == 0;
     test_limits();
     test_systemd_path();
     test_bad_paths();
-    printf("%d passed, %d failed\n", passed, failed);
-    return failed ? 1 : 0;
+    return check_summary(NULL);
 }

@@ -37,18 +37,7 @@
 
 #include "shim_mount.h"
 #include "shim_proc.h"
-
-static int passed, failed;
-
-#define CHECK(cond)                                                                     \
-    do {                                                                                \
-        if (cond) {                                                                     \
-            passed++;                                                                   \
-        } else {                                                                        \
-            failed++;                                                                   \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);    \
-        }                                                                               \
-    } while (0)
+#include "check.h"
 
 static const unsigned char wasm_exit0[] = {
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x10, 0x03, 0x60, 0x04, 0x7f, 0x7f, 0x7f,
@@ -420,8 +409,8 @@ int main(int argc, char **argv)
     if (argc > 1 && strcmp(argv[1], SHIM_RUNNER_ARG) == 0)
         return shim_runner_main(argc, argv);
     if (geteuid() != 0) {
-        printf("test_shim_proc: skipped: needs root (mounts, runner processes)\n0 passed, 0 failed\n");
-        return 0;
+        printf("test_shim_proc: skipped: needs root (mounts, runner processes)\n");
+        return check_summary(NULL);
     }
     setup("/proc/self/exe");
     test_ready_release();
@@ -432,6 +421,5 @@ int main(int argc, char **argv)
     test_sandbox();
     test_mounts();
     cleanup();
-    printf("%d passed, %d failed\n", passed, failed);
-    return failed ? 1 : 0;
+    return check_summary(NULL);
 }

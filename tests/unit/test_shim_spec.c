@@ -14,18 +14,7 @@
 #include <unistd.h>
 
 #include "shim_spec.h"
-
-static int passed, failed;
-
-#define CHECK(cond)                                                                     \
-    do {                                                                                \
-        if (cond) {                                                                     \
-            passed++;                                                                   \
-        } else {                                                                        \
-            failed++;                                                                   \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);    \
-        }                                                                               \
-    } while (0)
+#include "check.h"
 
 static char bundle[64];
 
@@ -253,6 +242,5 @@ int main(void)
     snprintf(path, sizeof path, "%s/config.json", bundle);
     unlink(path);
     rmdir(bundle);
-    printf("%d passed, %d failed\n", passed, failed);
-    return failed ? 1 : 0;
+    return check_summary(NULL);
 }

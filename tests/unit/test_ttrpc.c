@@ -24,20 +24,7 @@
 #include "shim_events.h"
 #include "ttrpc.h"
 #include "ttrpc.pb-c.h"
-
-static int passed, failed;
-
-#define CHECK(cond, ...)                                                   \
-    do {                                                                   \
-        if (cond) {                                                        \
-            passed++;                                                      \
-        } else {                                                           \
-            failed++;                                                      \
-            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);           \
-            fprintf(stderr, __VA_ARGS__);                                  \
-            fputc('\n', stderr);                                           \
-        }                                                                  \
-    } while (0)
+#include "check.h"
 
 /* ---- test methods ---- */
 
@@ -275,15 +262,15 @@ static void test_header(void)
     const uint8_t wire[] = {0x00, 0x00, 0x01, 0xec, 0x00, 0x00, 0x00, 0x01, 0x01, 0x00};
     struct ttrpc_header h;
     ttrpc_header_decode(wire, &h);
-    CHECK(h.length == 0x1ec && h.stream_id == 1 && h.type == 1 && h.flags == 0,
-          "decode: len %u id %u type %u", h.length, h.stream_id, h.type);
+    CHECK_MSG(h.length == 0x1ec && h.stream_id == 1 && h.type == 1 && h.flags == 0,
+              "decode: len %u id %u type %u", h.length, h.stream_id, h.type);
     struct ttrpc_header big = {0xfedcba98u, 0x80000001u, 2, 7};
     uint8_t out[TTRPC_HEADER_SIZE];
     ttrpc_header_encode(&big, out);
-    CHECK(out[0] == 0xfe && out[3] == 0x98 && out[4] == 0x80 && out[7] == 0x01 && out[8] == 2 &&
-          out[9] == 7, "encode is big-endian");
+    CHECK_MSG(out[0] == 0xfe && out[3] == 0x98 && out[4] == 0x80 && out[7] == 0x01 && out[8] == 2 &&
+              out[9] == 7, "encode is big-endian");
     ttrpc_header_decode(out, &h);
-    CHECK(h.length == big.length && h.stream_id == big.stream_id && h.flags == 7, "round trip");
+    CHECK_MSG(h.length == big.length && h.stream_id == big.stream_id && h.flags == 7, "round trip");
 }
 
 /* ttrpc_frame_read over a pipe fed with bytes, writer closed. */
@@ -306,31 +293,32 @@ static void test_frame_read(void)
     struct ttrpc_header h;
     uint8_t *payload;
     struct waot_error err = {0};
-    CHECK(read_fed("", 0, 100, &h, &payload, &err) == 0, "clean end of stream");
+    CHECK_MSG(read_fed("", 0, 100, &h, &payload, &err) == 0, "clean end of stream");
 
-    CHECK(read_fed("\0\0\0\5\0\0", 6, 100, &h, &payload, &err) == -1 &&
-              err.code == WAOT_E_MALFORMED && strstr(err.msg, "truncated frame header"),
-          "truncated header: %s", err.msg);
+    CHECK_MSG(read_fed("\0\0\0\5\0\0", 6, 100, &h, &payload, &err) == -1 &&
+                  err.code == WAOT_E_MALFORMED && strstr(err.msg, "truncated frame header"),
+              "truncated header: %s", err.msg);
 
     const uint8_t short_payload[] = {0, 0, 0, 9, 0, 0, 0, 3, 1, 0, 'a', 'b'};
-    CHECK(read_fed(short_payload, sizeof short_payload, 100, &h, &payload, &err) == -1 &&
-              err.code == WAOT_E_MALFORMED && strstr(err.msg, "truncated payload"),
-          "truncated payload: %s", err.msg);
+    CHECK_MSG(read_fed(short_payload, sizeof short_payload, 100, &h, &payload, &err) == -1 &&
+                  err.code == WAOT_E_MALFORMED && strstr(err.msg, "truncated payload"),
+              "truncated payload: %s", err.msg);
 
     const uint8_t too_big[] = {0, 0, 0, 101, 0, 0, 0, 7, 1, 0};
-    CHECK(read_fed(too_big, sizeof too_big, 100, &h, &payload, &err) == -1 &&
-              err.code == WAOT_E_USAGE && h.stream_id == 7 && h.length == 101,
-          "oversized: code %d id %u: %s", err.code, h.stream_id, err.msg);
+    CHECK_MSG(read_fed(too_big, sizeof too_big, 100, &h, &payload, &err) == -1 &&
+                  err.code == WAOT_E_USAGE && h.stream_id == 7 && h.length == 101,
+              "oversized: code %d id %u: %s", err.code, h.stream_id, err.msg);
 
     const uint8_t good[] = {0, 0, 0, 3, 0, 0, 0, 5, 1, 0, 'x', 'y', 'z'};
     int rc = read_fed(good, sizeof good, 100, &h, &payload, &err);
-    CHECK(rc == 1 && h.length == 3 && h.stream_id == 5 && payload && memcmp(payload, "xyz", 3) == 0,
-          "whole frame");
+    CHECK_MSG(rc == 1 && h.length == 3 && h.stream_id == 5 && payload &&
+                  memcmp(payload, "xyz", 3) == 0,
+              "whole frame");
     free(payload);
 
     const uint8_t empty[] = {0, 0, 0, 0, 0, 0, 0, 9, 1, 0};
     rc = read_fed(empty, sizeof empty, 100, &h, &payload, &err);
-    CHECK(rc == 1 && h.length == 0 && payload == NULL, "empty payload");
+    CHECK_MSG(rc == 1 && h.length == 0 && payload == NULL, "empty payload");
 }
 
 static void test_decode_verdicts(void)
@@ -349,54 +337,54 @@ static void test_decode_verdicts(void)
     struct ttrpc_header h = {(uint32_t)len, 1, TTRPC_TYPE_REQUEST, 0};
 
     enum ttrpc_verdict v = ttrpc_request_decode(&h, buf, len, methods, 3, &req, &st, &err);
-    CHECK(v == TTRPC_VERDICT_RUN && req.target == &methods[0] && req.payload_len == 3 &&
-              memcmp(req.payload, "abc", 3) == 0 && req.timeout_nano == 2000000000,
-          "known method runs");
+    CHECK_MSG(v == TTRPC_VERDICT_RUN && req.target == &methods[0] && req.payload_len == 3 &&
+                  memcmp(req.payload, "abc", 3) == 0 && req.timeout_nano == 2000000000,
+              "known method runs");
     ttrpc_request_fini(&req);
 
     h.stream_id = 2;
     v = ttrpc_request_decode(&h, buf, len, methods, 3, &req, &st, &err);
-    CHECK(v == TTRPC_VERDICT_REJECT && st.code == TTRPC_INVALID_ARGUMENT, "even id rejected");
+    CHECK_MSG(v == TTRPC_VERDICT_REJECT && st.code == TTRPC_INVALID_ARGUMENT, "even id rejected");
     ttrpc_request_fini(&req);
 
     h.stream_id = 3;
     h.type = 3;
     v = ttrpc_request_decode(&h, buf, len, methods, 3, &req, &st, &err);
-    CHECK(v == TTRPC_VERDICT_IGNORE, "data frame ignored");
+    CHECK_MSG(v == TTRPC_VERDICT_IGNORE, "data frame ignored");
     ttrpc_request_fini(&req);
 
     h.type = TTRPC_TYPE_REQUEST;
     v = ttrpc_request_decode(&h, buf, len, methods, 2 /* Echo hidden? no: first two */, &req,
                              &st, &err);
-    CHECK(v == TTRPC_VERDICT_RUN, "lookup within nmethods");
+    CHECK_MSG(v == TTRPC_VERDICT_RUN, "lookup within nmethods");
     ttrpc_request_fini(&req);
     v = ttrpc_request_decode(&h, buf, len, methods + 1, 2, &req, &st, &err);
-    CHECK(v == TTRPC_VERDICT_REJECT && st.code == TTRPC_UNIMPLEMENTED &&
-              strstr(st.message, "test.v1.T/Echo"),
-          "unknown method: %s", st.message);
+    CHECK_MSG(v == TTRPC_VERDICT_REJECT && st.code == TTRPC_UNIMPLEMENTED &&
+                  strstr(st.message, "test.v1.T/Echo"),
+              "unknown method: %s", st.message);
     ttrpc_request_fini(&req);
 
     const uint8_t garbage[] = {0x0a, 0x7f, 'x'};   /* string field claiming 127 bytes */
     h.length = sizeof garbage;
     v = ttrpc_request_decode(&h, garbage, sizeof garbage, methods, 3, &req, &st, &err);
-    CHECK(v == TTRPC_VERDICT_CLOSE && err.code == WAOT_E_MALFORMED, "garbage closes");
+    CHECK_MSG(v == TTRPC_VERDICT_CLOSE && err.code == WAOT_E_MALFORMED, "garbage closes");
     ttrpc_request_fini(&req);
 
     /* Response encoding: status only on error. */
     uint8_t *out;
     size_t out_len;
-    CHECK(ttrpc_response_encode(TTRPC_OK, "ignored", (const uint8_t *)"pl", 2, &out, &out_len,
-                                &err) == 0, "encode ok");
+    CHECK_MSG(ttrpc_response_encode(TTRPC_OK, "ignored", (const uint8_t *)"pl", 2, &out, &out_len,
+                                    &err) == 0, "encode ok");
     Ttrpc__Response *resp = ttrpc__response__unpack(NULL, out_len, out);
-    CHECK(resp && !resp->status && resp->payload.len == 2, "success has no status");
+    CHECK_MSG(resp && !resp->status && resp->payload.len == 2, "success has no status");
     ttrpc__response__free_unpacked(resp, NULL);
     free(out);
-    CHECK(ttrpc_response_encode(TTRPC_NOT_FOUND, "gone", (const uint8_t *)"pl", 2, &out,
-                                &out_len, &err) == 0, "encode error");
+    CHECK_MSG(ttrpc_response_encode(TTRPC_NOT_FOUND, "gone", (const uint8_t *)"pl", 2, &out,
+                                    &out_len, &err) == 0, "encode error");
     resp = ttrpc__response__unpack(NULL, out_len, out);
-    CHECK(resp && resp->status && resp->status->code == 5 &&
-              strcmp(resp->status->message, "gone") == 0 && resp->payload.len == 0,
-          "error carries google.rpc.Status");
+    CHECK_MSG(resp && resp->status && resp->status->code == 5 &&
+                  strcmp(resp->status->message, "gone") == 0 && resp->payload.len == 0,
+              "error carries google.rpc.Status");
     ttrpc__response__free_unpacked(resp, NULL);
     free(out);
 }
@@ -405,7 +393,7 @@ static void test_client_calls(void)
 {
     struct waot_error err = {0};
     struct ttrpc_client *c = ttrpc_client_dial(sock_path, &err);
-    CHECK(c != NULL, "dial: %s", err.msg);
+    CHECK_MSG(c != NULL, "dial: %s", err.msg);
     if (!c)
         return;
     uint8_t *resp;
@@ -415,36 +403,36 @@ static void test_client_calls(void)
     const char *values[] = {"default"};
     int code = ttrpc_client_call(c, "test.v1.T", "Echo", (const uint8_t *)"hello", 5, keys,
                                  values, 1, 2000, &resp, &len, &st);
-    CHECK(code == TTRPC_OK && len == 5 && memcmp(resp, "hello", 5) == 0, "echo: %d %s", code,
-          st.message);
+    CHECK_MSG(code == TTRPC_OK && len == 5 && memcmp(resp, "hello", 5) == 0, "echo: %d %s", code,
+              st.message);
     free(resp);
 
     code = ttrpc_client_call(c, "test.v1.T", "Echo", NULL, 0, NULL, NULL, 0, 2000, &resp, &len,
                              &st);
-    CHECK(code == TTRPC_OK && len == 0 && resp == NULL, "empty message");
+    CHECK_MSG(code == TTRPC_OK && len == 0 && resp == NULL, "empty message");
 
     code = ttrpc_client_call(c, "test.v1.T", "Fail", NULL, 0, NULL, NULL, 0, 2000, &resp, &len,
                              &st);
-    CHECK(code == TTRPC_NOT_FOUND && strcmp(st.message, "process p1 already finished") == 0,
-          "error status: %d %s", code, st.message);
+    CHECK_MSG(code == TTRPC_NOT_FOUND && strcmp(st.message, "process p1 already finished") == 0,
+              "error status: %d %s", code, st.message);
 
     code = ttrpc_client_call(c, "containerd.task.v2.Task", "Create", NULL, 0, NULL, NULL, 0,
                              2000, &resp, &len, &st);
-    CHECK(code == TTRPC_UNIMPLEMENTED, "unknown method: %d %s", code, st.message);
+    CHECK_MSG(code == TTRPC_UNIMPLEMENTED, "unknown method: %d %s", code, st.message);
 
     /* A call that outlives its timeout: DEADLINE_EXCEEDED, then the client is spent. */
     gate_set(false);
     code = ttrpc_client_call(c, "test.v1.T", "Block", NULL, 0, NULL, NULL, 0, 200, &resp, &len,
                              &st);
-    CHECK(code == TTRPC_DEADLINE_EXCEEDED, "timeout: %d %s", code, st.message);
+    CHECK_MSG(code == TTRPC_DEADLINE_EXCEEDED, "timeout: %d %s", code, st.message);
     code = ttrpc_client_call(c, "test.v1.T", "Echo", NULL, 0, NULL, NULL, 0, 200, &resp, &len,
                              &st);
-    CHECK(code == TTRPC_UNAVAILABLE, "broken client: %d", code);
+    CHECK_MSG(code == TTRPC_UNAVAILABLE, "broken client: %d", code);
     ttrpc_client_close(c);
     gate_release_all();
 
     c = ttrpc_client_dial("unix:///nonexistent/dir/sock", &err);
-    CHECK(c == NULL && err.code == WAOT_E_IO, "dial failure: %s", err.msg);
+    CHECK_MSG(c == NULL && err.code == WAOT_E_IO, "dial failure: %s", err.msg);
 }
 
 /* Block on stream 1, Echo on stream 3: the echo must come back first, on one connection. */
@@ -453,16 +441,16 @@ static void test_pipelining(void)
     gate_set(false);
     int fd = dial_raw();
     send_request(fd, 1, "test.v1.T", "Block", "first");
-    CHECK(wait_blocked(1), "Block is running");
+    CHECK_MSG(wait_blocked(1), "Block is running");
     send_request(fd, 3, "test.v1.T", "Echo", "second");
     struct reply r = read_reply(fd);
-    CHECK(r.stream == 3 && r.code == 0 && strcmp(r.payload, "second") == 0,
-          "later request answered first: stream %u code %d", r.stream, r.code);
+    CHECK_MSG(r.stream == 3 && r.code == 0 && strcmp(r.payload, "second") == 0,
+              "later request answered first: stream %u code %d", r.stream, r.code);
     gate_release_all();
     r = read_reply(fd);
-    CHECK(r.stream == 1 && r.code == 0 && strcmp(r.payload, "late:first") == 0,
-          "blocked request answered when released: stream %u code %d '%s'", r.stream, r.code,
-          r.payload);
+    CHECK_MSG(r.stream == 1 && r.code == 0 && strcmp(r.payload, "late:first") == 0,
+              "blocked request answered when released: stream %u code %d '%s'", r.stream, r.code,
+              r.payload);
     close(fd);
 }
 
@@ -480,8 +468,8 @@ static void test_in_flight_bound(void)
         if (r.code == TTRPC_RESOURCE_EXHAUSTED)
             refused++;
     }
-    CHECK(refused == N - 256, "refused %d of %d beyond the bound", refused, N - 256);
-    CHECK(wait_blocked(256), "256 requests running");
+    CHECK_MSG(refused == N - 256, "refused %d of %d beyond the bound", refused, N - 256);
+    CHECK_MSG(wait_blocked(256), "256 requests running");
     gate_release_all();
     int ok = 0;
     for (int i = 0; i < 256; i++) {
@@ -489,7 +477,7 @@ static void test_in_flight_bound(void)
         if (r.code == 0 && strcmp(r.payload, "late:b") == 0)
             ok++;
     }
-    CHECK(ok == 256, "%d of 256 blocked requests answered", ok);
+    CHECK_MSG(ok == 256, "%d of 256 blocked requests answered", ok);
     close(fd);
 }
 
@@ -499,7 +487,7 @@ static void test_hostile_frames(void)
     int fd = dial_raw();
     send_all(fd, "\0\0\0\4\0", 5);
     shutdown(fd, SHUT_WR);
-    CHECK(closed_by_server(fd), "truncated header closes");
+    CHECK_MSG(closed_by_server(fd), "truncated header closes");
     close(fd);
 
     /* Truncated payload. */
@@ -508,7 +496,7 @@ static void test_hostile_frames(void)
     send_all(fd, hdr, sizeof hdr);
     send_all(fd, "0123456789", 10);
     shutdown(fd, SHUT_WR);
-    CHECK(closed_by_server(fd), "truncated payload closes");
+    CHECK_MSG(closed_by_server(fd), "truncated payload closes");
     close(fd);
 
     /* Oversized length: RESOURCE_EXHAUSTED on its stream id, then closed. */
@@ -519,9 +507,9 @@ static void test_hostile_frames(void)
     send_all(fd, over, sizeof over);
     send_all(fd, "some of the payload", 19);
     struct reply r = read_reply(fd);
-    CHECK(r.stream == 5 && r.code == TTRPC_RESOURCE_EXHAUSTED && strstr(r.message, "limit"),
-          "oversized answered: stream %u code %d '%s'", r.stream, r.code, r.message);
-    CHECK(closed_by_server(fd), "oversized closes");
+    CHECK_MSG(r.stream == 5 && r.code == TTRPC_RESOURCE_EXHAUSTED && strstr(r.message, "limit"),
+              "oversized answered: stream %u code %d '%s'", r.stream, r.code, r.message);
+    CHECK_MSG(closed_by_server(fd), "oversized closes");
     close(fd);
 
     /* Garbage Request: closed without an answer; other connections unaffected. */
@@ -529,44 +517,44 @@ static void test_hostile_frames(void)
     fd = dial_raw();
     const uint8_t garbage[] = {0, 0, 0, 6, 0, 0, 0, 1, 1, 0, 0x0a, 0x7f, 'x', 0xff, 0xff, 0xff};
     send_all(fd, garbage, sizeof garbage);
-    CHECK(closed_by_server(fd), "garbage closes");
+    CHECK_MSG(closed_by_server(fd), "garbage closes");
     close(fd);
     send_request(other, 1, "test.v1.T", "Echo", "still here");
     r = read_reply(other);
-    CHECK(r.stream == 1 && r.code == 0 && strcmp(r.payload, "still here") == 0,
-          "an open connection keeps working");
+    CHECK_MSG(r.stream == 1 && r.code == 0 && strcmp(r.payload, "still here") == 0,
+              "an open connection keeps working");
     close(other);
-    CHECK(server_still_serves(), "a new connection is served after garbage");
+    CHECK_MSG(server_still_serves(), "a new connection is served after garbage");
 
     /* Even stream id: INVALID_ARGUMENT, connection stays usable. Unknown method likewise. */
     fd = dial_raw();
     send_request(fd, 2, "test.v1.T", "Echo", "x");
     r = read_reply(fd);
-    CHECK(r.stream == 2 && r.code == TTRPC_INVALID_ARGUMENT, "even id: stream %u code %d",
-          r.stream, r.code);
+    CHECK_MSG(r.stream == 2 && r.code == TTRPC_INVALID_ARGUMENT, "even id: stream %u code %d",
+              r.stream, r.code);
     send_request(fd, 3, "test.v1.T", "Nope", "x");
     r = read_reply(fd);
-    CHECK(r.stream == 3 && r.code == TTRPC_UNIMPLEMENTED && strstr(r.message, "test.v1.T/Nope"),
-          "unknown method: code %d '%s'", r.code, r.message);
+    CHECK_MSG(r.stream == 3 && r.code == TTRPC_UNIMPLEMENTED && strstr(r.message, "test.v1.T/Nope"),
+              "unknown method: code %d '%s'", r.code, r.message);
     /* A response-type frame from the client is skipped, not answered. */
     struct waot_error err = {0};
     ttrpc_frame_write(fd, 5, TTRPC_TYPE_RESPONSE, NULL, 0, &err);
     send_request(fd, 7, "test.v1.T", "Echo", "after");
     r = read_reply(fd);
-    CHECK(r.stream == 7 && r.code == 0 && strcmp(r.payload, "after") == 0,
-          "non-request frame ignored: stream %u", r.stream);
+    CHECK_MSG(r.stream == 7 && r.code == 0 && strcmp(r.payload, "after") == 0,
+              "non-request frame ignored: stream %u", r.stream);
     close(fd);
 
     /* A handler finishing after its connection closed (ASan watches this one). */
     gate_set(false);
     fd = dial_raw();
     send_request(fd, 1, "test.v1.T", "Block", "orphan");
-    CHECK(wait_blocked(1), "orphan running");
+    CHECK_MSG(wait_blocked(1), "orphan running");
     close(fd);
     usleep(50000);
     gate_release_all();
     usleep(50000);
-    CHECK(server_still_serves(), "serving after an orphaned reply");
+    CHECK_MSG(server_still_serves(), "serving after an orphaned reply");
 }
 
 struct hammer {
@@ -611,7 +599,7 @@ static void test_concurrency(void)
         pthread_join(t[i], NULL);
         total += hm[i].ok;
     }
-    CHECK(total == T * 200, "%d of %d concurrent calls answered correctly", total, T * 200);
+    CHECK_MSG(total == T * 200, "%d of %d concurrent calls answered correctly", total, T * 200);
 
     /* ...and 200 requests pipelined on one connection, every answer on its own stream. */
     int fd = dial_raw();
@@ -632,7 +620,7 @@ static void test_concurrency(void)
             good++;
         }
     }
-    CHECK(good == P, "%d of %d pipelined answers matched their stream", good, P);
+    CHECK_MSG(good == P, "%d of %d pipelined answers matched their stream", good, P);
     close(fd);
 }
 
@@ -642,14 +630,14 @@ static void test_first_connection_timeout(void)
     snprintf(path, sizeof path, "%s/idle.sock", sock_dir);
     struct waot_error err = {0};
     struct ttrpc_server *s = ttrpc_server_new(listen_on(path), methods, 3, NULL, &err);
-    CHECK(s != NULL, "server: %s", err.msg);
+    CHECK_MSG(s != NULL, "server: %s", err.msg);
     struct timespec a, b;
     clock_gettime(CLOCK_MONOTONIC, &a);
     int rc = ttrpc_server_serve(s, 200);
     clock_gettime(CLOCK_MONOTONIC, &b);
     double ms = (b.tv_sec - a.tv_sec) * 1e3 + (b.tv_nsec - a.tv_nsec) / 1e6;
-    CHECK(rc == 1 && ms >= 190 && ms < 2000, "no connection: serve returned %d after %.0f ms",
-          rc, ms);
+    CHECK_MSG(rc == 1 && ms >= 190 && ms < 2000, "no connection: serve returned %d after %.0f ms",
+              rc, ms);
     ttrpc_server_free(s);
     unlink(path);
 }
@@ -736,7 +724,7 @@ static void test_events(void)
     usleep(50000);
     struct waot_error err = {0};
     struct shim_events *e = shim_events_start(f.path, "k8s.io", &err);
-    CHECK(e != NULL, "events start: %s", err.msg);
+    CHECK_MSG(e != NULL, "events start: %s", err.msg);
     shim_events_publish(e, "/tasks/create", "containerd.events.TaskCreate",
                         (const uint8_t *)"one", 3);
     shim_events_publish(e, "/tasks/start", "containerd.events.TaskStart",
@@ -745,15 +733,16 @@ static void test_events(void)
                         (const uint8_t *)"three", 5);
     shim_events_stop(e, 5000);
     pthread_join(f.thread, NULL);
-    CHECK(f.got == 3, "3 events forwarded, got %d", f.got);
-    CHECK(strcmp(f.topics[0], "/tasks/create") == 0 && strcmp(f.topics[1], "/tasks/start") == 0 &&
-              strcmp(f.topics[2], "/tasks/exit") == 0, "in order");
-    CHECK(strcmp(f.type_urls[2], "containerd.events.TaskExit") == 0 &&
-              strcmp(f.values[2], "three") == 0, "Any carries type_url and value");
-    CHECK(strcmp(f.ns[0], "k8s.io") == 0 &&
-              strcmp(f.meta[0], "containerd-namespace-ttrpc=k8s.io") == 0,
-          "namespace in envelope and metadata: '%s' '%s'", f.ns[0], f.meta[0]);
-    CHECK(f.seconds[0] > 1600000000, "timestamp set: %lld", (long long)f.seconds[0]);
+    CHECK_MSG(f.got == 3, "3 events forwarded, got %d", f.got);
+    CHECK_MSG(strcmp(f.topics[0], "/tasks/create") == 0 &&
+                  strcmp(f.topics[1], "/tasks/start") == 0 &&
+                  strcmp(f.topics[2], "/tasks/exit") == 0, "in order");
+    CHECK_MSG(strcmp(f.type_urls[2], "containerd.events.TaskExit") == 0 &&
+                  strcmp(f.values[2], "three") == 0, "Any carries type_url and value");
+    CHECK_MSG(strcmp(f.ns[0], "k8s.io") == 0 &&
+                  strcmp(f.meta[0], "containerd-namespace-ttrpc=k8s.io") == 0,
+              "namespace in envelope and metadata: '%s' '%s'", f.ns[0], f.meta[0]);
+    CHECK_MSG(f.seconds[0] > 1600000000, "timestamp set: %lld", (long long)f.seconds[0]);
 
     /* containerd away at first: the event goes through on a retry. */
     struct fake_containerd late = {.delay_ms = 1500, .want = 1};
@@ -763,8 +752,8 @@ static void test_events(void)
     shim_events_publish(e, "/tasks/oom", "containerd.events.TaskOOM", (const uint8_t *)"x", 1);
     shim_events_stop(e, 8000);
     pthread_join(late.thread, NULL);
-    CHECK(late.got == 1 && strcmp(late.topics[0], "/tasks/oom") == 0,
-          "retried until containerd listened: got %d", late.got);
+    CHECK_MSG(late.got == 1 && strcmp(late.topics[0], "/tasks/oom") == 0,
+              "retried until containerd listened: got %d", late.got);
 
     /* Nobody listening and a short stop: stop returns within its budget. */
     char nowhere[160];
@@ -776,11 +765,11 @@ static void test_events(void)
     shim_events_stop(e, 300);
     clock_gettime(CLOCK_MONOTONIC, &b);
     double ms = (b.tv_sec - a.tv_sec) * 1e3 + (b.tv_nsec - a.tv_nsec) / 1e6;
-    CHECK(ms < 1000, "stop bounded: %.0f ms", ms);
+    CHECK_MSG(ms < 1000, "stop bounded: %.0f ms", ms);
 
     /* No address: publishing is a no-op, not a crash. */
     e = shim_events_start(NULL, "default", &err);
-    CHECK(e != NULL, "events without address");
+    CHECK_MSG(e != NULL, "events without address");
     shim_events_publish(e, "/tasks/exit", "containerd.events.TaskExit", NULL, 0);
     shim_events_stop(e, 100);
 }
@@ -815,11 +804,10 @@ int main(void)
     gate_release_all();
     ttrpc_server_stop(server, 1000);
     pthread_join(serve_thread, NULL);
-    CHECK(serve_result == 0, "serve returns 0 after stop, got %d", serve_result);
+    CHECK_MSG(serve_result == 0, "serve returns 0 after stop, got %d", serve_result);
     ttrpc_server_free(server);
     unlink(sock_path);
     rmdir(sock_dir);
 
-    printf("%d passed, %d failed\n", passed, failed);
-    return failed ? 1 : 0;
+    return check_summary(NULL);
 }

@@ -19,29 +19,13 @@
 
 #include "waot/compiler.h"
 #include "wasi/wasi_internal.h"
+#include "check.h"
 
-static int passed, failed;
-
-#define CHECK(cond)                                                                     \
-    do {                                                                                \
-        if (cond) {                                                                     \
-            passed++;                                                                   \
-        } else {                                                                        \
-            failed++;                                                                   \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);   \
-        }                                                                               \
-    } while (0)
-
+/* Compares two integers; a failure shows the value got and the one expected. */
 #define CHECK_EQ(a, b)                                                                  \
     do {                                                                                \
         long long va_ = (long long)(a), vb_ = (long long)(b);                           \
-        if (va_ == vb_) {                                                               \
-            passed++;                                                                   \
-        } else {                                                                        \
-            failed++;                                                                   \
-            fprintf(stderr, "%s:%d: %s == %lld, expected %lld\n", __FILE__, __LINE__, #a, \
-                    va_, vb_);                                                          \
-        }                                                                               \
+        CHECK_MSG(va_ == vb_, "%s == %lld, expected %lld", #a, va_, vb_);               \
     } while (0)
 
 static struct wasi_ctx *ctx;
@@ -1096,6 +1080,5 @@ int main(void)
     close(out_pipe[0]);
     close(out_pipe[1]);
     nftw(root, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-    printf("%d passed, %d failed\n", passed, failed);
-    return failed ? 1 : 0;
+    return check_summary(NULL);
 }

@@ -7,17 +7,7 @@
 #include <string.h>
 
 #include "../../cli/wast_values.c"
-
-static int failures, checks;
-
-#define CHECK(cond)                                                                    \
-    do {                                                                               \
-        checks++;                                                                      \
-        if (!(cond)) {                                                                 \
-            failures++;                                                                \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);   \
-        }                                                                              \
-    } while (0)
+#include "check.h"
 
 struct parse_case {
     const char *type, *value;
@@ -258,6 +248,5 @@ int main(void)
     test_exact_floats();
     test_refs();
     test_format();
-    printf("test_wast_values: %d checks, %d failed\n", checks, failures);
-    return failures ? 1 : 0;
+    return check_summary("test_wast_values");
 }
