@@ -6,11 +6,18 @@
  * MS_RDONLY on the first bind. Unmounting reads /proc/self/mountinfo and takes down every
  * mount at or below the directory, the last mounted first; a busy one is detached instead
  * (MNT_DETACH), so Delete never fails on a file a leftover process still holds open.
+ *
+ * An overlay of many layers can have options longer than the page the kernel copies; as
+ * containerd does, its directories are then given relative to their common parent, from a
+ * thread that unshares its working directory (CLONE_FS) and moves there, so that the
+ * daemon's other threads never see the change.
  */
 #include "shim_mount.h"
 
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,6 +47,20 @@ static const struct mount_flag mount_flags[] = {
     {"defaults", false, 0},
 };
 
+/* When o is a flag word, applies it to *flags and returns true. */
+static bool apply_flag(const char *o, unsigned long *flags)
+{
+    for (size_t k = 0; k < sizeof mount_flags / sizeof mount_flags[0]; k++)
+        if (strcmp(o, mount_flags[k].name) == 0) {
+            if (mount_flags[k].clear)
+                *flags &= ~mount_flags[k].flag;
+            else
+                *flags |= mount_flags[k].flag;
+            return true;
+        }
+    return false;
+}
+
 /* Splits options into flags and a data string; -1 when the data does not fit a page. */
 static int mount_options(const struct shim_mount *m, unsigned long *flags, char *data,
                          size_t size, struct waot_error *err)
@@ -49,17 +70,8 @@ static int mount_options(const struct shim_mount *m, unsigned long *flags, char 
     data[0] = '\0';
     for (size_t i = 0; i < m->noptions; i++) {
         const char *o = m->options[i];
-        const struct mount_flag *f = NULL;
-        for (size_t k = 0; k < sizeof mount_flags / sizeof mount_flags[0]; k++)
-            if (strcmp(o, mount_flags[k].name) == 0)
-                f = &mount_flags[k];
-        if (f) {
-            if (f->clear)
-                *flags &= ~f->flag;
-            else
-                *flags |= f->flag;
+        if (apply_flag(o, flags))
             continue;
-        }
         size_t len = strlen(o);
         if (used + len + 2 > size)
             return waot_fail(err, WAOT_E_INVALID,
@@ -96,13 +108,154 @@ static int mount_point(const char *target_dir, const char *target, char *buf, si
     return 0;
 }
 
+/* ---- overlays too long for one page ---- */
+
+/* Length of the directory prefix dir/ that path starts with (0 when none). */
+static size_t dir_prefix(const char *path, const char *dir, size_t dlen)
+{
+    return strncmp(path, dir, dlen) == 0 && path[dlen] == '/' ? dlen + 1 : 0;
+}
+
+/* The deepest directory that holds every path of an overlay's lowerdir, upperdir and
+ * workdir options (all absolute); written to dir, its length returned (0: none). */
+static size_t common_dir(const struct shim_mount *m, char *dir, size_t size)
+{
+    dir[0] = '\0';
+    size_t len = 0;
+    bool first = true;
+    for (size_t i = 0; i < m->noptions; i++) {
+        const char *o = m->options[i];
+        const char *v = strncmp(o, "lowerdir=", 9) == 0 ? o + 9
+                        : strncmp(o, "upperdir=", 9) == 0 ? o + 9
+                        : strncmp(o, "workdir=", 8) == 0 ? o + 8 : NULL;
+        while (v && *v) {
+            size_t plen = strcspn(v, ":");
+            if (v[0] != '/')
+                return 0;
+            if (first) {
+                /* start from the first path's parent */
+                len = plen < size ? plen : size - 1;
+                memcpy(dir, v, len);
+                while (len > 0 && dir[len - 1] != '/')
+                    len--;
+                if (len > 1)
+                    len--;
+                first = false;
+            } else {
+                while (len > 1 && !(plen > len && strncmp(v, dir, len) == 0 && v[len] == '/'))
+                    while (--len > 0 && dir[len] != '/')
+                        ;
+            }
+            dir[len] = '\0';
+            v += plen;
+            if (*v == ':')
+                v++;
+        }
+    }
+    return len > 1 ? len : 0;
+}
+
+/* The options with every overlay directory made relative to dir. */
+static int relative_options(const struct shim_mount *m, const char *dir, size_t dlen,
+                            char *data, size_t size, unsigned long *flags, struct waot_error *err)
+{
+    size_t used = 0;
+    *flags = 0;
+    for (size_t i = 0; i < m->noptions; i++) {
+        const char *o = m->options[i];
+        if (apply_flag(o, flags))
+            continue;
+        size_t key = strncmp(o, "lowerdir=", 9) == 0 || strncmp(o, "upperdir=", 9) == 0 ? 9
+                     : strncmp(o, "workdir=", 8) == 0 ? 8 : 0;
+        char word[PATH_MAX * 4];
+        size_t w = 0;
+        if (!key) {
+            snprintf(word, sizeof word, "%s", o);
+            w = strlen(word);
+        } else {
+            memcpy(word, o, key);
+            w = key;
+            for (const char *v = o + key; *v;) {
+                size_t plen = strcspn(v, ":");
+                size_t skip = dir_prefix(v, dir, dlen);
+                if (w + plen + 2 > sizeof word)
+                    return waot_fail(err, WAOT_E_INVALID, "overlay option too long");
+                memcpy(word + w, v + skip, plen - skip);
+                w += plen - skip;
+                v += plen;
+                if (*v == ':') {
+                    word[w++] = ':';
+                    v++;
+                }
+            }
+            word[w] = '\0';
+        }
+        if (used + w + 2 > size)
+            return waot_fail(err, WAOT_E_INVALID,
+                             "overlay of %s: options longer than %zu bytes even relative to %s",
+                             m->source ? m->source : "?", size - 1, dir);
+        if (used)
+            data[used++] = ',';
+        memcpy(data + used, word, w + 1);
+        used += w;
+    }
+    return 0;
+}
+
+struct chdir_mount {
+    const char *dir, *where, *data;
+    unsigned long flags;
+    int err;   /* errno of the failed step, 0 on success */
+};
+
+static void *chdir_mount_main(void *arg)
+{
+    struct chdir_mount *c = arg;
+    c->err = 0;
+    if (unshare(CLONE_FS) < 0 || chdir(c->dir) < 0 ||
+        mount("overlay", c->where, "overlay", c->flags, c->data) < 0)
+        c->err = errno;
+    return NULL;
+}
+
+static int mount_long_overlay(const struct shim_mount *m, const char *where,
+                              struct waot_error *err)
+{
+    char dir[PATH_MAX], where_abs[PATH_MAX];
+    size_t dlen = common_dir(m, dir, sizeof dir);
+    if (!dlen)
+        return waot_fail(err, WAOT_E_INVALID, "overlay of %s: options longer than %d bytes and "
+                         "no common directory to shorten them", m->source ? m->source : "?",
+                         MOUNT_DATA_MAX);
+    if (!realpath(where, where_abs))
+        return waot_fail(err, WAOT_E_IO, "%s: %s", where, strerror(errno));
+    char data[MOUNT_DATA_MAX + 1];
+    unsigned long flags;
+    if (relative_options(m, dir, dlen, data, sizeof data, &flags, err) < 0)
+        return -1;
+    struct chdir_mount c = {.dir = dir, .where = where_abs, .data = data, .flags = flags};
+    pthread_t t;
+    int r = pthread_create(&t, NULL, chdir_mount_main, &c);
+    if (r != 0)
+        return waot_fail(err, WAOT_E_IO, "overlay mount thread: %s", strerror(r));
+    pthread_join(t, NULL);
+    if (c.err)
+        return waot_fail(err, WAOT_E_IO, "mount -t overlay (directories relative to %s) on %s: %s",
+                         dir, where, strerror(c.err));
+    return 0;
+}
+
 static int mount_one(const struct shim_mount *m, const char *where, struct waot_error *err)
 {
     char data[MOUNT_DATA_MAX + 1];
     unsigned long flags;
-    if (mount_options(m, &flags, data, sizeof data, err) < 0)
-        return -1;
     const char *type = m->type && *m->type ? m->type : "none";
+    if (mount_options(m, &flags, data, sizeof data, err) < 0) {
+        if (strcmp(type, "overlay") != 0)
+            return -1;
+        *err = (struct waot_error){0};
+        return mount_long_overlay(m, where, err);
+    }
     const char *source = m->source && *m->source ? m->source : type;
     if (flags & MS_BIND) {
         if (mount(source, where, NULL, flags & (MS_BIND | MS_REC), NULL) < 0)

@@ -337,6 +337,48 @@ static void test_mounts(void)
     CHECK(shim_unmount_rootfs(target, &err) == 0);
     CHECK(!mounted_at(target));
 
+    /* an overlay of 80 layers with long paths: options far beyond the kernel's page, so
+     * they are given relative to the layers' common directory (as containerd does) */
+    enum { NLAYERS = 80 };
+    char layers[512];
+    snprintf(layers, sizeof layers, "%s/snapshots-with-a-long-directory-name", base);
+    CHECK(mkdir(layers, 0755) == 0);
+    size_t cap = NLAYERS * 200 + 1024, len = 0;
+    char *low = malloc(cap);
+    CHECK(low != NULL);
+    if (low) {
+        len = (size_t)snprintf(low, cap, "lowerdir=");
+        for (int i = NLAYERS; i >= 1; i--) {
+            char dir[600];
+            snprintf(dir, sizeof dir, "%s/%d-layer-%040d", layers, i, i);
+            CHECK(mkdir(dir, 0755) == 0);
+            char f[700];
+            snprintf(f, sizeof f, "%s/file%d", dir, i);
+            write_file(f, "x", 1);
+            len += (size_t)snprintf(low + len, cap - len, "%s%s", i == NLAYERS ? "" : ":", dir);
+        }
+        CHECK(len > 4096);
+        char up2[600], wk2[600], u[700], w[700];
+        snprintf(up2, sizeof up2, "%s/upper", layers);
+        snprintf(wk2, sizeof wk2, "%s/work", layers);
+        CHECK(mkdir(up2, 0755) == 0 && mkdir(wk2, 0755) == 0);
+        snprintf(u, sizeof u, "upperdir=%s", up2);
+        snprintf(w, sizeof w, "workdir=%s", wk2);
+        const char *lopts[] = {"index=off", w, u, low};
+        struct shim_mount big = {.type = "overlay", .source = "overlay", .options = lopts,
+                                 .noptions = 4};
+        CHECK_MSG(shim_mount_rootfs(&big, 1, target, &err) == 0, "long overlay: %s", err.msg);
+        snprintf(file, sizeof file, "%s/file1", target);
+        CHECK(access(file, F_OK) == 0);
+        snprintf(file, sizeof file, "%s/file%d", target, NLAYERS);
+        CHECK(access(file, F_OK) == 0);
+        char cwd[PATH_MAX];
+        CHECK(getcwd(cwd, sizeof cwd) && strcmp(cwd, layers) != 0); /* our cwd is untouched */
+        CHECK(shim_unmount_rootfs(target, &err) == 0);
+        CHECK(!mounted_at(target));
+        free(low);
+    }
+
     /* a failing mount names what failed and leaves nothing mounted */
     struct shim_mount two[2] = {m, {.type = "bind", .source = "/nonexistent-waot-src",
                                     .target = "sub", .options = opts, .noptions = 1}};
