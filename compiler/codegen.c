@@ -5,7 +5,9 @@
  *
  * Partitions are runs of consecutive defined functions of about PARTITION_BYTES of body
  * code, so the split depends on the module alone and the output does not depend on the
- * thread count or timing; partition 0 also holds every trampoline. Worker threads take
+ * thread count or timing; partition 0 also holds every trampoline. A huge function (body of
+ * HUGE_FUNC_BYTES or more) is a partition of its own and gets the O1 pipeline at O2 and O3:
+ * O2's superlinear passes would take minutes on it. Worker threads take
  * partitions through an atomic counter, the costliest first (optimisation time grows
  * faster than function size), so that one big partition does not finish last alone; a
  * module of one partition creates no thread. The optional progress callback of the compile
@@ -13,7 +15,10 @@
  *
  * Debug aids: WAOT_VERIFY=1 verifies the IR (always on in builds without NDEBUG);
  * WAOT_DUMP_IR=path writes the IR before optimisation (path.<p> for partition p > 0),
- * WAOT_DUMP_OPT_IR=path after it; WAOT_TIMING=1 prints each partition's times to stderr.
+ * WAOT_DUMP_OPT_IR=path after it; WAOT_TIMING=1 prints each partition's times to stderr;
+ * WAOT_HUGE_BYTES=n moves the huge-function threshold (0: every function is huge), so that
+ * tests can run the huge path on small modules. It changes the code without changing the
+ * cache key: it is for study and for tests with private caches.
  */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -34,6 +39,9 @@
 #include "translate.h"
 
 #define PARTITION_BYTES (128u * 1024)
+/* A function body this big or bigger is compiled alone with the O1 pipeline at O2 and O3
+ * (see docs/decisions.md, "Huge functions get the O1 pipeline"). */
+#define HUGE_FUNC_BYTES (16u * 1024)
 #define WORKER_STACK (64u << 20) /* LLVM recurses deeply on some large functions */
 
 struct target {
@@ -45,6 +53,7 @@ struct target {
 struct partition {
     uint32_t first, last; /* function indices [first, last) */
     uint64_t cost;        /* estimate: optimisation is superlinear in function size */
+    bool huge;            /* one huge function: the O1 pipeline */
 };
 
 struct job {
@@ -87,8 +96,9 @@ static void init_targets(void)
      * mem2reg) for little gain on scalar Wasm, where the loop vectorizer does the real
      * work. "default<On>" forces it on at O2 and O3 whatever the pipeline options say;
      * only this switch turns it off. */
-    const char *const argv[] = {"waot", "-disable-x86-domain-reassignment", "-vectorize-slp=false"};
-    LLVMParseCommandLineOptions(3, argv, NULL);
+    const char *argv[] = {"waot", "-disable-x86-domain-reassignment", "-vectorize-slp=false"};
+    int argc = (int)(sizeof argv / sizeof argv[0]);
+    LLVMParseCommandLineOptions(argc, argv, NULL);
 }
 
 static int fail_llvm(struct waot_error *err, const char *what, char *msg)
@@ -211,7 +221,15 @@ static int select_target(const struct waot_compile_options *opt, struct codegen_
 
 /* ---- partitions ---- */
 
-static uint32_t plan_partitions(const struct wasm_module *m, struct partition *parts)
+static void add_partition(struct partition *parts, uint32_t *n, uint32_t first, uint32_t last,
+                          uint64_t cost, bool huge)
+{
+    if (parts)
+        parts[*n] = (struct partition){first, last, cost, huge};
+    (*n)++;
+}
+
+static uint32_t plan_partitions(const struct wasm_module *m, size_t huge_bytes, struct partition *parts)
 {
     uint32_t n = 0;
     size_t bytes = 0;
@@ -222,22 +240,28 @@ static uint32_t plan_partitions(const struct wasm_module *m, struct partition *p
         if (f->imported)
             continue;
         size_t size = f->code_end - f->code_offset + 16;
+        uint64_t fcost = size + (uint64_t)size * size / 8192;
+        if (size >= huge_bytes) {
+            /* Alone, so that its pipeline is its own; the run before it closes first. */
+            if (i > first)
+                add_partition(parts, &n, first, i, cost, false);
+            add_partition(parts, &n, i, i + 1, fcost, true);
+            first = i + 1;
+            bytes = 0;
+            cost = 0;
+            continue;
+        }
         bytes += size;
-        cost += size + (uint64_t)size * size / 8192;
+        cost += fcost;
         if (bytes >= PARTITION_BYTES) {
-            if (parts)
-                parts[n] = (struct partition){first, i + 1, cost};
-            n++;
+            add_partition(parts, &n, first, i + 1, cost, false);
             first = i + 1;
             bytes = 0;
             cost = 0;
         }
     }
-    if (first < m->nfuncs || n == 0) {
-        if (parts)
-            parts[n] = (struct partition){first, m->nfuncs, cost};
-        n++;
-    }
+    if (first < m->nfuncs || n == 0)
+        add_partition(parts, &n, first, m->nfuncs, cost, false);
     return n;
 }
 
@@ -270,10 +294,15 @@ static void dump_ir(LLVMModuleRef mod, const char *env, uint32_t p)
         LLVMDisposeMessage(msg);
 }
 
-static int optimise(LLVMModuleRef mod, LLVMTargetMachineRef tmach, int level, struct waot_error *err)
+static int optimise(LLVMModuleRef mod, LLVMTargetMachineRef tmach, int level, bool huge,
+                    struct waot_error *err)
 {
     char pipeline[32];
-    snprintf(pipeline, sizeof pipeline, "default<O%d>", level);
+    /* O2's superlinear passes (GVN, CorrelatedValuePropagation and JumpThreading through
+     * LazyValueInfo, LICM and loop unrolling through ScalarEvolution) cost minutes on the
+     * biggest bodies; O1 keeps SROA, EarlyCSE, InstCombine, SimplifyCFG, inlining and the
+     * simple loop passes at about a third of the time. */
+    snprintf(pipeline, sizeof pipeline, "default<O%d>", huge && level >= 2 ? 1 : level);
     LLVMPassBuilderOptionsRef pbo = LLVMCreatePassBuilderOptions();
     /* Loop and SLP vectorization follow the level ("default<On>" sets them); see
      * init_targets for SLP. */
@@ -289,16 +318,28 @@ static int optimise(LLVMModuleRef mod, LLVMTargetMachineRef tmach, int level, st
     return 0;
 }
 
-static double now(void)
+static double clock_s(clockid_t clock)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(clock, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static double now(void)
+{
+    return clock_s(CLOCK_MONOTONIC);
+}
+
+/* This thread's CPU time: on a loaded machine, wall time says little about the work. */
+static double cpu_now(void)
+{
+    return clock_s(CLOCK_THREAD_CPUTIME_ID);
 }
 
 static int compile_partition(struct job *job, uint32_t p, struct waot_error *err)
 {
     double t0 = now(), t1 = t0, t2 = t0;
+    double c0 = cpu_now(), c1 = c0, c2 = c0;
     char name[32];
     snprintf(name, sizeof name, "waot.p%u", p);
     struct translate_module tm;
@@ -331,9 +372,11 @@ static int compile_partition(struct job *job, uint32_t p, struct waot_error *err
     if (msg)
         LLVMDisposeMessage(msg);
     t1 = now();
-    if (optimise(tm.mod, tmach, job->tg.opt_level, err) < 0)
+    c1 = cpu_now();
+    if (optimise(tm.mod, tmach, job->tg.opt_level, job->parts[p].huge, err) < 0)
         goto done;
     t2 = now();
+    c2 = cpu_now();
     dump_ir(tm.mod, "WAOT_DUMP_OPT_IR", p);
     LLVMMemoryBufferRef buf = NULL;
     msg = NULL;
@@ -355,8 +398,10 @@ static int compile_partition(struct job *job, uint32_t p, struct waot_error *err
     job->objects[p] = (struct codegen_object){data, len};
     rc = 0;
     if (job->timing)
-        fprintf(stderr, "waot: partition %u (funcs %u..%u): translate %.3f s, optimise %.3f s, emit %.3f s\n",
-                p, job->parts[p].first, job->parts[p].last, t1 - t0, t2 - t1, now() - t2);
+        fprintf(stderr, "waot: partition %u (funcs %u..%u%s): translate %.3f s, optimise %.3f s, emit %.3f s"
+                " (cpu %.3f, %.3f, %.3f s)\n", p, job->parts[p].first, job->parts[p].last,
+                job->parts[p].huge ? ", huge" : "", t1 - t0, t2 - t1, now() - t2, c1 - c0, c2 - c1,
+                cpu_now() - c2);
 done:
     if (tmach)
         LLVMDisposeTargetMachine(tmach);
@@ -456,7 +501,11 @@ int codegen_module(const struct wasm_module *m, const struct waot_compile_option
     job.timing = timing && *timing && strcmp(timing, "0") != 0;
     if (select_target(opt, out, &job.tg, err) < 0)
         return -1;
-    job.nparts = plan_partitions(m, NULL);
+    size_t huge_bytes = HUGE_FUNC_BYTES;
+    const char *huge_env = getenv("WAOT_HUGE_BYTES");
+    if (huge_env && *huge_env)
+        huge_bytes = strtoull(huge_env, NULL, 10);
+    job.nparts = plan_partitions(m, huge_bytes, NULL);
     job.parts = calloc(job.nparts, sizeof *job.parts);
     job.objects = calloc(job.nparts, sizeof *job.objects);
     job.errs = calloc(job.nparts, sizeof *job.errs);
@@ -467,7 +516,7 @@ int codegen_module(const struct wasm_module *m, const struct waot_compile_option
         waot_fail(err, WAOT_E_NOMEM, "codegen: out of memory");
         goto done;
     }
-    plan_partitions(m, job.parts);
+    plan_partitions(m, huge_bytes, job.parts);
     for (uint32_t p = 0; p < job.nparts; p++)
         job.order[p] = p;
     qsort_r(job.order, job.nparts, sizeof *job.order, cmp_cost, job.parts);
