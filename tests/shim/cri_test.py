@@ -9,6 +9,8 @@ Python stubs are generated at run time from the vendored tests/shim/cri/api.prot
 One pod with host networking (so no CNI is needed) on the given runtime handler:
   RunPodSandbox -> for each container: CreateContainer, StartContainer, poll ContainerStatus
   until EXITED, check the exit code and the CRI log file ("<time> stdout F <line>") ->
+  with --long: a long-running container, RUNNING, ContainerStats (the shim's Stats),
+  UpdateContainerResources (its Update), StopContainer (Kill, then the exit) ->
   StopPodSandbox -> RemovePodSandbox -> no pod and no container listed any more.
 Exits 0 when every check passed; prints "FAIL: ..." lines otherwise.
 """
@@ -83,6 +85,41 @@ def check_log(path, expected_lines):
             fail("log %s lacks the stdout line %r; it holds:\n%s" % (path, want, text))
 
 
+def long_running(rt, pb, sandbox, pod, args, spec):
+    """What a kubelet does to a running container: stats, a resource update, a stop."""
+    name = spec["name"]
+    config = pb.ContainerConfig(metadata=pb.ContainerMetadata(name=name, attempt=0),
+                                image=pb.ImageSpec(image=args.image),
+                                command=spec["command"], log_path=name + ".log")
+    cid = call(rt, "CreateContainer", pb.CreateContainerRequest(
+        pod_sandbox_id=sandbox, config=config, sandbox_config=pod)).container_id
+    if args.ids:
+        with open(args.ids, "a") as f:
+            f.write(cid + "\n")
+    call(rt, "StartContainer", pb.StartContainerRequest(container_id=cid))
+    state = call(rt, "ContainerStatus", pb.ContainerStatusRequest(container_id=cid)).status.state
+    if state != pb.CONTAINER_RUNNING:
+        fail("container %s state %s, expected CONTAINER_RUNNING" % (name, pb.ContainerState.Name(state)))
+    stats = call(rt, "ContainerStats", pb.ContainerStatsRequest(container_id=cid)).stats
+    if stats.attributes.id != cid:
+        fail("ContainerStats of %s names %r" % (name, stats.attributes.id))
+    if not stats.memory.working_set_bytes.value and not stats.memory.timestamp:
+        fail("ContainerStats of %s has no memory figures" % name)
+    print("container %s (%s): running, memory working set %d bytes" % (
+        name, cid[:12], stats.memory.working_set_bytes.value), flush=True)
+    call(rt, "UpdateContainerResources", pb.UpdateContainerResourcesRequest(
+        container_id=cid, linux=pb.LinuxContainerResources(memory_limit_in_bytes=256 << 20,
+                                                            cpu_shares=512)))
+    call(rt, "StopContainer", pb.StopContainerRequest(container_id=cid, timeout=10))
+    st = call(rt, "ContainerStatus", pb.ContainerStatusRequest(container_id=cid)).status
+    print("container %s stopped: state %s exit code %d" % (
+        name, pb.ContainerState.Name(st.state), st.exit_code), flush=True)
+    if st.state != pb.CONTAINER_EXITED or st.exit_code not in (143, 137):
+        fail("container %s after StopContainer: state %s exit code %d, expected EXITED 143" % (
+            name, pb.ContainerState.Name(st.state), st.exit_code))
+    call(rt, "RemoveContainer", pb.RemoveContainerRequest(container_id=cid))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--socket", required=True, help="containerd's gRPC socket")
@@ -90,6 +127,8 @@ def main():
     ap.add_argument("--image", required=True)
     ap.add_argument("--container", action="append", required=True, metavar="JSON",
                     help='{"name", "command": [...], "exit_code", "stdout": [lines]}; repeatable')
+    ap.add_argument("--long", metavar="JSON",
+                    help='{"name", "command": [...]}: a container that runs until stopped')
     ap.add_argument("--workdir", required=True, help="for stubs and pod logs (must exist or be creatable)")
     ap.add_argument("--ids", help="file to append the sandbox id to (for the caller's socket check)")
     args = ap.parse_args()
@@ -149,6 +188,9 @@ def main():
         if st.log_path != os.path.join(log_dir, name + ".log"):
             fail("container %s log path %r" % (name, st.log_path))
         check_log(os.path.join(log_dir, name + ".log"), spec["stdout"])
+
+    if args.long:
+        long_running(rt, pb, sandbox, pod, args, json.loads(args.long))
 
     call(rt, "StopPodSandbox", pb.StopPodSandboxRequest(pod_sandbox_id=sandbox))
     call(rt, "RemovePodSandbox", pb.RemovePodSandboxRequest(pod_sandbox_id=sandbox))

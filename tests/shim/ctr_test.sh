@@ -369,8 +369,11 @@ cri)
     task_cmd exit 3
     exit3=$($PY -c 'import json, sys; print(json.dumps({"name": "exit3", "command": sys.argv[1:],
         "exit_code": 3, "stdout": ["exiting with 3"]}))' "${TASK_CMD[@]}")
+    task_cmd forever
+    long=$($PY -c 'import json, sys; print(json.dumps({"name": "forever", "command": sys.argv[1:]}))' \
+        "${TASK_CMD[@]}")
     "$PY" "$HERE/cri_test.py" --socket "$CTD_SOCK" --handler "$handler" --image "$image" \
-        --container "$hello" --container "$exit3" --workdir "$T/cri" --ids "$CT/ids" ||
+        --container "$hello" --container "$exit3" --long "$long" --workdir "$T/cri" --ids "$CT/ids" ||
         fail "cri_test.py failed"
     no_leftovers "after the CRI pod's removal"
     ;;
