@@ -151,10 +151,10 @@ struct waot_module *launch_cache_module(struct cache *c, const char *module_path
         return NULL;
     struct build_ctx b = {.module_path = module_path, .opt = opt};
     struct waot_module *m = NULL;
-    /* No entry of our own, but one prepared for this architecture elsewhere: use it, as
-     * long as the loader accepts it here. */
-    if (has_portable && cache_lookup(c, key, path_out, size) == 0 &&
-        cache_lookup(c, portable, path_out, size) == 1) {
+    /* Our own entry (a warm start: one lookup); else one prepared for this architecture
+     * elsewhere, as long as the loader accepts it here; else obtain (compile) ours. */
+    bool own = cache_lookup(c, key, path_out, size) == 1;
+    if (!own && has_portable && cache_lookup(c, portable, path_out, size) == 1) {
         struct waot_error perr = {0};
         m = waot_module_open(path_out, &perr);
         if (m) {
@@ -163,7 +163,7 @@ struct waot_module *launch_cache_module(struct cache *c, const char *module_path
         }
     }
     for (int attempt = 0; attempt < 2 && !m; attempt++) {
-        if (obtain(c, key, &b, path_out, size, err) < 0)
+        if (!(own && attempt == 0) && obtain(c, key, &b, path_out, size, err) < 0)
             break;
         m = waot_module_open(path_out, err);
         if (m || err->code != WAOT_E_ARTIFACT || attempt == 1)
