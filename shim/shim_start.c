@@ -17,6 +17,7 @@
 
 #include "cache.h"
 #include "shim_cli.h"
+#include "shim_file.h"
 #include "shim_spec.h"
 
 #define SHIM_SOCKET_DIR "/run/containerd/s"
@@ -41,27 +42,6 @@ int shim_socket_path(const char *address, const char *ns, const char *group, cha
     n = snprintf(out, size, "%s/%s", SHIM_SOCKET_DIR, hex);
     if (n < 0 || (size_t)n >= size)
         return waot_fail(err, WAOT_E_USAGE, "socket path too long");
-    return 0;
-}
-
-static int write_file_atomic(const char *dir, const char *name, const char *text,
-                             struct waot_error *err)
-{
-    char path[PATH_MAX], tmp[PATH_MAX + 8];
-    if (snprintf(path, sizeof path, "%s/%s", dir, name) >= (int)sizeof path)
-        return waot_fail(err, WAOT_E_USAGE, "%s: path too long", dir);
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0)
-        return waot_fail(err, WAOT_E_IO, "%s: %s", tmp, strerror(errno));
-    size_t len = strlen(text);
-    bool ok = write(fd, text, len) == (ssize_t)len;
-    ok = close(fd) == 0 && ok;
-    if (!ok || rename(tmp, path) != 0) {
-        int e = errno;
-        unlink(tmp);
-        return waot_fail(err, WAOT_E_IO, "%s: %s", path, strerror(e));
-    }
     return 0;
 }
 
@@ -148,7 +128,7 @@ int shim_action_start(const struct shim_flags *f)
     }
     char address[sizeof path + 8];
     snprintf(address, sizeof address, "unix://%s", path);
-    if (write_file_atomic(bundle, "address", address, &err) != 0) {
+    if (shim_write_file_atomic(bundle, "address", address, &err) != 0) {
         fprintf(stderr, "containerd-shim-waot-v1: %s\n", err.msg);
         if (fd >= 0) {
             close(fd);

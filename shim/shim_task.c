@@ -7,13 +7,13 @@
 #include "shim_task_internal.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "shim_file.h"
 #include "shim_log.h"
 #include "shim_mount.h"
 #include "shim_pb.h"
@@ -123,17 +123,11 @@ static int spawn_proc(struct shim_task_service *svc, struct task_container *c,
 static void write_init_pid(const char *bundle, pid_t pid)
 {
     /* For the `delete` action after a crash of this daemon: which process to kill. */
-    char path[4096], tmp[4200], text[32];
-    snprintf(path, sizeof path, "%s/init.pid", bundle);
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0)
-        return;
-    int n = snprintf(text, sizeof text, "%d", (int)pid);
-    bool ok = write(fd, text, (size_t)n) == n;
-    close(fd);
-    if (!ok || rename(tmp, path) != 0)
-        unlink(tmp);
+    char text[32];
+    snprintf(text, sizeof text, "%d", (int)pid);
+    struct waot_error err = {0};
+    if (shim_write_file_atomic(bundle, "init.pid", text, &err) != 0)
+        shim_warnf("%s", err.msg);
 }
 
 static bool resources_limit(const struct shim_resources *r)
