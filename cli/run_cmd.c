@@ -235,12 +235,6 @@ static int parse(int argc, char **argv, struct run_opts *o, int *done)
     return 0;
 }
 
-static bool ends_with_wasm(const char *path)
-{
-    size_t n = strlen(path);
-    return n >= 5 && strcmp(path + n - 5, ".wasm") == 0;
-}
-
 /* An artifact starts with ART_MAGIC; a Wasm module, a tar or a directory never does. */
 static bool is_artifact(const char *path)
 {
@@ -273,7 +267,7 @@ int run_cmd_main(int argc, char **argv)
         /* Only a name that is not *.wasm is probed for the artifact magic, so that a warm
          * start of a module costs no extra open (image_path_is_image told artifacts apart
          * from images already). */
-        o.spec.module_is_artifact = !ends_with_wasm(o.spec.module_path) &&
+        o.spec.module_is_artifact = !run_is_wasm_name(o.spec.module_path) &&
                                     is_artifact(o.spec.module_path);
     } else {
         struct run_image_opts io = {.nargs = o.nrest, .args = o.rest, .argv0 = o.argv0,

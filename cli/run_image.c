@@ -13,11 +13,16 @@
 
 #define EXIT_WAOT 125
 
-bool run_image_wanted(const char *arg)
+bool run_is_wasm_name(const char *arg)
 {
     size_t len = strlen(arg);
+    return len > 5 && strcmp(arg + len - 5, ".wasm") == 0;
+}
+
+bool run_image_wanted(const char *arg)
+{
     struct stat sb;
-    if (len > 5 && strcmp(arg + len - 5, ".wasm") == 0)
+    if (run_is_wasm_name(arg))
         return false;
     if (stat(arg, &sb) == 0)
         return image_path_is_image(arg);

@@ -31,6 +31,8 @@ struct run_image_opts {
 /* True when arg should run as an image: not an existing file starting with the Wasm magic
  * and not a name ending in ".wasm". */
 bool run_image_wanted(const char *arg);
+/* The argument names a module by its suffix (".wasm"): never an image, never probed. */
+bool run_is_wasm_name(const char *arg);
 /* Resolves image and rewrites s (module_path, argv, env, volumes, workdir when unset) to run
  * it. 0, or the exit status (125, 126, 127) after printing one "waot: ..." line. */
 int run_image_setup(struct run_image *ri, struct launch_spec *s, const char *image,
